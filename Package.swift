@@ -1,0 +1,60 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Kernels are compiled for the CPU that builds them when DLFS is the package being built (`swift run`,
+/// `swift test` in this directory). Swift's SIMD `addingProduct` only becomes a fused multiply-add when the
+/// target CPU has FMA; on the x86-64 baseline it is a call to `fmaf`, a third of the speed.
+/// SwiftPM refuses unsafe flags in a versioned dependency, so the `NativeCPU` trait (on by default) is what
+/// turns them on, and a dependent package turns it off and passes `-Xswiftc -target-cpu -Xswiftc native`
+/// itself (see the README).
+let nativeCPU: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "native"], .when(traits: ["NativeCPU"])),
+]
+
+let package = Package(
+    name: "DLFS",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "DLFS", targets: ["DLFS"]),
+        .executable(name: "dlfs", targets: ["DLFSCommand"]),
+    ],
+    traits: [
+        .trait(name: "NativeCPU", description: "Compile kernels with -target-cpu native (FMA, AVX2/AVX-512)."),
+        .trait(name: "OpenBLAS", description: "Send GEMM through OpenBLAS's cblas (Linux, libopenblas-dev)."),
+        .default(enabledTraits: ["NativeCPU"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(
+            name: "DLFSCore",
+            dependencies: [
+                .product(name: "Numerics", package: "swift-numerics"),
+                .target(name: "COpenBLAS", condition: .when(platforms: [.linux], traits: ["OpenBLAS"])),
+            ],
+            swiftSettings: nativeCPU),
+        .target(name: "DLFSNN", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
+        .target(
+            name: "DLFSData",
+            dependencies: ["DLFSCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: nativeCPU),
+        .target(name: "DLFSIO", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
+        .target(name: "DLFSPlot", dependencies: []),
+        .target(name: "DLFS", dependencies: ["DLFSCore", "DLFSNN", "DLFSData", "DLFSIO", "DLFSPlot"]),
+        .executableTarget(
+            name: "DLFSCommand",
+            dependencies: ["DLFS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: nativeCPU),
+        .testTarget(name: "DLFSCoreTests", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
+        .testTarget(name: "DLFSNNTests", dependencies: ["DLFSNN", "DLFSCore"]),
+        .testTarget(name: "DLFSDataTests", dependencies: ["DLFSData"]),
+        .testTarget(name: "DLFSIOTests", dependencies: ["DLFSIO"]),
+        .testTarget(name: "DLFSPlotTests", dependencies: ["DLFSPlot"]),
+        .testTarget(name: "DLFSCommandTests", dependencies: ["DLFSCommand"]),
+    ]
+)

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `dlfs`: the command line of Deep Learning from Scratch in Swift. One file per subcommand.
+@main
+struct DLFSTool: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dlfs",
+        abstract: "Deep Learning from Scratch, in Swift: datasets, the book's networks, training and benchmarks.",
+        subcommands: [
+            Bench.self,
+        ])
+}

@@ -1,0 +1,22 @@
+import RealModule
+
+/// The element types a `Tensor` holds: `Float` and `Double`.
+///
+/// `Vector` is the SIMD type the kernels work in: 64 bytes wide (16 floats or 8 doubles), which is two AVX2
+/// registers or one AVX-512 register, so one micro-kernel shape serves both element types.
+public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable, Codable
+where Self.RawSignificand: FixedWidthInteger {
+    associatedtype Vector: SIMD where Vector.Scalar == Self, Vector: Sendable
+    /// Short dtype name as safetensors spells it (`F32`, `F64`).
+    static var dtypeName: String { get }
+}
+
+extension Float: TensorScalar {
+    public typealias Vector = SIMD16<Float>
+    public static var dtypeName: String { "F32" }
+}
+
+extension Double: TensorScalar {
+    public typealias Vector = SIMD8<Double>
+    public static var dtypeName: String { "F64" }
+}
