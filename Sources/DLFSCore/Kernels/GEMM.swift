@@ -1,0 +1,128 @@
+#if OpenBLAS && canImport(COpenBLAS)
+import COpenBLAS
+#endif
+
+/// General matrix product, the kernel under every `matmul`:
+/// C (m, n) = op(A) (m, k) · op(B) (k, n), plus C's old value when `accumulate`.
+///
+/// Row-major with leading dimensions; op(A) is A or Aᵀ as `transposeA` says (Aᵀ is read in place, never
+/// materialised). Blocked and packed as in BLIS: B in (KC × NC) blocks, A in (MC × KC) blocks, a SIMD
+/// micro-kernel over (MR × NR) tiles. Large products split the rows (or columns) of C across
+/// `ComputeThreads.count` threads; every element's sum runs over k in the same order in any split, so
+/// the result does not depend on the thread count.
+public func gemm<S: TensorScalar>(
+    m: Int, n: Int, k: Int,
+    a: UnsafePointer<S>, lda: Int, transposeA: Bool = false,
+    b: UnsafePointer<S>, ldb: Int, transposeB: Bool = false,
+    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool = false,
+    threads: Int = ComputeThreads.count
+) {
+    guard m > 0, n > 0 else { return }
+    guard k > 0 else {
+        if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+        return
+    }
+    #if OpenBLAS && canImport(COpenBLAS)
+    if GEMMBackend.current == .openBLAS {
+        blasGEMM(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                 transposeB: transposeB, c: c, ldc: ldc, accumulate: accumulate)
+        return
+    }
+    #endif
+    // Below ~4 MFLOP the cost of waking a second thread outweighs its help.
+    let parts = m * n * k < 2_000_000 ? 1 : max(1, threads)
+    if parts == 1 {
+        blockedGEMM(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                    transposeB: transposeB, c: c, ldc: ldc, accumulate: accumulate)
+        return
+    }
+    // Split the longer side of C into `parts` pieces aligned to the micro-tile.
+    let splitRows = m >= n
+    let unit = splitRows ? Blocking.mr : S.Vector.scalarCount
+    let extent = splitRows ? m : n
+    let piece = (extent + parts - 1) / parts
+    let step = (piece + unit - 1) / unit * unit
+    let pieces = (extent + step - 1) / step
+    parallelFor(pieces) { t in
+        let start = t * step, size = min(step, extent - start)
+        if splitRows {
+            let aStart = transposeA ? a + start : a + start * lda
+            blockedGEMM(m: size, n: n, k: k, a: aStart, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                        transposeB: transposeB, c: c + start * ldc, ldc: ldc, accumulate: accumulate)
+        } else {
+            let bStart = transposeB ? b + start * ldb : b + start
+            blockedGEMM(m: m, n: size, k: k, a: a, lda: lda, transposeA: transposeA, b: bStart, ldb: ldb,
+                        transposeB: transposeB, c: c + start, ldc: ldc, accumulate: accumulate)
+        }
+    }
+}
+
+/// One thread's GEMM: the BLIS loop nest over packed blocks.
+@inline(never)
+func blockedGEMM<S: TensorScalar>(
+    m: Int, n: Int, k: Int,
+    a: UnsafePointer<S>, lda: Int, transposeA: Bool,
+    b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
+    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
+) {
+    let mr = Blocking.mr, nr = S.Vector.scalarCount
+    let kcMax = min(k, Blocking.kc)
+    let ncMax = min((n + nr - 1) / nr * nr, Blocking.nc)
+    let mcMax = min((m + mr - 1) / mr * mr, Blocking.mc)
+    PackBuffers.with { buffers in
+        let size = MemoryLayout<S>.stride
+        buffers.reserve(aBytes: mcMax * kcMax * size, bBytes: ncMax * kcMax * size)
+        let packedA = buffers.a.assumingMemoryBound(to: S.self)
+        let packedB = buffers.b.assumingMemoryBound(to: S.self)
+        for j0 in stride(from: 0, to: n, by: Blocking.nc) {
+            let nc = min(Blocking.nc, n - j0)
+            for p0 in stride(from: 0, to: k, by: Blocking.kc) {
+                let kc = min(Blocking.kc, k - p0)
+                let add = accumulate || p0 > 0
+                packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, nc, into: packedB)
+                for i0 in stride(from: 0, to: m, by: Blocking.mc) {
+                    let mc = min(Blocking.mc, m - i0)
+                    packA(a, lda: lda, transposed: transposeA, rows: i0, mc, depths: p0, kc, into: packedA)
+                    for js in stride(from: 0, to: nc, by: nr) {
+                        let bSliver = packedB + js * kc
+                        for iS in stride(from: 0, to: mc, by: mr) {
+                            microKernel(
+                                kc: kc, a: packedA + iS * kc, b: bSliver,
+                                c: c + (i0 + iS) * ldc + j0 + js, ldc: ldc,
+                                rows: min(mr, mc - iS), columns: min(nr, nc - js), accumulate: add)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Which implementation `gemm` uses; OpenBLAS only exists when built with `--traits OpenBLAS`.
+public enum GEMMBackend: String, Sendable, CaseIterable {
+    case dlfs, openBLAS
+
+    /// Builds with the OpenBLAS trait use it unless `DLFS_GEMM=dlfs`; others always use DLFS's kernel.
+    public static var current: GEMMBackend {
+        #if OpenBLAS && canImport(COpenBLAS)
+        return selected.load(ordering: .relaxed) == 0 ? .dlfs : .openBLAS
+        #else
+        return .dlfs
+        #endif
+    }
+
+    public static var isOpenBLASAvailable: Bool {
+        #if OpenBLAS && canImport(COpenBLAS)
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    /// Selects the backend for subsequent products (benchmarks compare both in one process).
+    public static func select(_ backend: GEMMBackend) {
+        #if OpenBLAS && canImport(COpenBLAS)
+        selected.store(backend == .openBLAS ? 1 : 0, ordering: .relaxed)
+        #endif
+    }
+}

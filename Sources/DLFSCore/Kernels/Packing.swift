@@ -1,0 +1,110 @@
+import Synchronization
+
+/// GEMM blocking, in elements. A (MR × KC) sliver and a (KC × NR) sliver stay in L1, an (MC × KC) block
+/// of A in L2, a (KC × NC) block of B in L3.
+@usableFromInline enum Blocking {
+    @usableFromInline static let mr = 6
+    @usableFromInline static let kc = 256
+    @usableFromInline static let mc = 144
+    @usableFromInline static let nc = 4080
+}
+
+/// Packing buffers, kept in a pool and reused: a tiny product such as (100, 50) · (50, 10) costs about
+/// a microsecond, less than allocating and freeing its buffers would.
+final class PackBuffers: @unchecked Sendable {
+    private(set) var a: UnsafeMutableRawPointer
+    private(set) var b: UnsafeMutableRawPointer
+    private var aBytes = 0, bBytes = 0
+
+    init() {
+        a = .allocate(byteCount: 64, alignment: 64)
+        b = .allocate(byteCount: 64, alignment: 64)
+    }
+
+    deinit { a.deallocate(); b.deallocate() }
+
+    /// Makes sure the buffers hold at least these many bytes (contents are not kept).
+    func reserve(aBytes neededA: Int, bBytes neededB: Int) {
+        if neededA > aBytes { a.deallocate(); a = .allocate(byteCount: neededA, alignment: 64); aBytes = neededA }
+        if neededB > bBytes { b.deallocate(); b = .allocate(byteCount: neededB, alignment: 64); bBytes = neededB }
+    }
+
+    private static let pool = Mutex<[PackBuffers]>([])
+
+    /// Lends a set of buffers to `body`, from the pool when one is free.
+    static func with<R>(_ body: (PackBuffers) -> R) -> R {
+        let buffers = pool.withLock { $0.popLast() } ?? PackBuffers()
+        defer { pool.withLock { $0.append(buffers) } }
+        return body(buffers)
+    }
+}
+
+/// Packs rows i0..<i0+mc, depths p0..<p0+kc of op(A) into MR-row slivers: sliver s holds, for each depth
+/// p, the MR values A(i0 + s·MR + r, p0 + p). Rows past the edge are zero, so every sliver is full.
+@inline(__always)
+func packA<S: TensorScalar>(
+    _ a: UnsafePointer<S>, lda: Int, transposed: Bool,
+    rows i0: Int, _ mc: Int, depths p0: Int, _ kc: Int, into dst: UnsafeMutablePointer<S>
+) {
+    let mr = Blocking.mr
+    var out = dst
+    for s in stride(from: 0, to: mc, by: mr) {
+        let live = min(mr, mc - s)
+        if transposed {
+            // A is stored (k, m): each depth's MR values are contiguous.
+            for p in 0..<kc {
+                let src = a + (p0 + p) * lda + i0 + s
+                for r in 0..<live { out[r] = src[r] }
+                for r in live..<mr { out[r] = 0 }
+                out += mr
+            }
+        } else {
+            for r in 0..<mr {
+                if r < live {
+                    let src = a + (i0 + s + r) * lda + p0
+                    for p in 0..<kc { out[p * mr + r] = src[p] }
+                } else {
+                    for p in 0..<kc { out[p * mr + r] = 0 }
+                }
+            }
+            out += kc * mr
+        }
+    }
+}
+
+/// Packs depths p0..<p0+kc, columns j0..<j0+nc of op(B) into NR-column slivers: sliver s holds, for each
+/// depth p, the NR values B(p0 + p, j0 + s·NR + c). Columns past the edge are zero.
+@inline(__always)
+func packB<S: TensorScalar>(
+    _ b: UnsafePointer<S>, ldb: Int, transposed: Bool,
+    depths p0: Int, _ kc: Int, columns j0: Int, _ nc: Int, into dst: UnsafeMutablePointer<S>
+) {
+    let nr = S.Vector.scalarCount
+    var out = dst
+    for s in stride(from: 0, to: nc, by: nr) {
+        let live = min(nr, nc - s)
+        if transposed {
+            // B is stored (n, k): column j of op(B) is row j of storage.
+            for c in 0..<nr {
+                if c < live {
+                    let src = b + (j0 + s + c) * ldb + p0
+                    for p in 0..<kc { out[p * nr + c] = src[p] }
+                } else {
+                    for p in 0..<kc { out[p * nr + c] = 0 }
+                }
+            }
+        } else {
+            for p in 0..<kc {
+                let src = b + (p0 + p) * ldb + j0 + s
+                if live == nr {
+                    UnsafeMutableRawPointer(out + p * nr).storeBytes(
+                        of: UnsafeRawPointer(src).loadUnaligned(as: S.Vector.self), as: S.Vector.self)
+                } else {
+                    for c in 0..<live { out[p * nr + c] = src[c] }
+                    for c in live..<nr { out[p * nr + c] = 0 }
+                }
+            }
+        }
+        out += kc * nr
+    }
+}

@@ -1,0 +1,82 @@
+import Testing
+@testable import DLFSCore
+
+/// The fast GEMM against the naive reference on odd shapes, in every transpose combination.
+struct GEMMTests {
+    static let shapes: [(m: Int, k: Int, n: Int)] = [
+        (1, 1, 1), (7, 13, 5), (33, 1, 17), (100, 784, 50), (784, 100, 50), (100, 50, 10), (257, 129, 65),
+        (6, 300, 16), (13, 600, 33),  // exact tiles; more than one KC block
+    ]
+
+    static func check<S: TensorScalar>(_: S.Type, m: Int, k: Int, n: Int, ta: Bool, tb: Bool,
+                                      accumulate: Bool, threads: Int, tolerance: S) {
+        var rng = SeededGenerator(seed: UInt64(m * 1_000_003 + k * 1009 + n))
+        let a = Tensor<S>.randomUniform(ta ? [k, m] : [m, k], in: -1..<1, using: &rng)
+        let b = Tensor<S>.randomUniform(tb ? [n, k] : [k, n], in: -1..<1, using: &rng)
+        let c0 = Tensor<S>.randomUniform([m, n], in: -1..<1, using: &rng)
+        var fast = c0, slow = c0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                fast.withUnsafeMutableBufferPointer { pc in
+                    gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: ta ? m : k, transposeA: ta,
+                         b: pb.baseAddress!, ldb: tb ? k : n, transposeB: tb,
+                         c: pc.baseAddress!, ldc: n, accumulate: accumulate, threads: threads)
+                }
+                slow.withUnsafeMutableBufferPointer { pc in
+                    referenceGEMM(m: m, n: n, k: k, a: pa.baseAddress!, lda: ta ? m : k, transposeA: ta,
+                                  b: pb.baseAddress!, ldb: tb ? k : n, transposeB: tb,
+                                  c: pc.baseAddress!, ldc: n, accumulate: accumulate)
+                }
+            }
+        }
+        // Relative to the size of the sum's terms: |Σ| can cancel to near zero.
+        let scale = S(k).squareRoot() + 1
+        let worst = zip(fast.scalars, slow.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst / scale <= tolerance, "\(S.self) \(m)x\(k)x\(n) ta=\(ta) tb=\(tb): \(worst)")
+    }
+
+    @Test(arguments: [false, true], [false, true])
+    func floatMatchesReference(ta: Bool, tb: Bool) {
+        for s in Self.shapes {
+            Self.check(Float.self, m: s.m, k: s.k, n: s.n, ta: ta, tb: tb, accumulate: false, threads: 1, tolerance: 1e-5)
+            Self.check(Float.self, m: s.m, k: s.k, n: s.n, ta: ta, tb: tb, accumulate: true, threads: 2, tolerance: 1e-5)
+        }
+    }
+
+    @Test(arguments: [false, true], [false, true])
+    func doubleMatchesReference(ta: Bool, tb: Bool) {
+        for s in Self.shapes {
+            Self.check(Double.self, m: s.m, k: s.k, n: s.n, ta: ta, tb: tb, accumulate: false, threads: 1, tolerance: 1e-12)
+            Self.check(Double.self, m: s.m, k: s.k, n: s.n, ta: ta, tb: tb, accumulate: true, threads: 2, tolerance: 1e-12)
+        }
+    }
+
+    /// Splitting C across threads never splits a sum, so 1 and 2 threads agree to the bit.
+    @Test(arguments: [(300, 400, 500), (1000, 784, 50), (50, 300, 1000)])
+    func threadCountDoesNotChangeBits(m: Int, k: Int, n: Int) {
+        var rng = SeededGenerator(seed: 7)
+        let a = Tensor<Float>.randomNormal([m, k], using: &rng)
+        let b = Tensor<Float>.randomNormal([k, n], using: &rng)
+        func run(_ threads: Int) -> [Float] {
+            var c = Tensor<Float>.zeros([m, n])
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
+                             c: pc.baseAddress!, ldc: n, threads: threads)
+                    }
+                }
+            }
+            return c.scalars
+        }
+        #expect(run(1) == run(2))
+    }
+
+    @Test func tensorProductsAgreeWithHandComputedValues() {
+        let a = Tensor<Double>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+        let b = Tensor<Double>(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])
+        #expect(a.matmul(b) == Tensor(shape: [2, 2], scalars: [58, 64, 139, 154]))
+        #expect(a.transposedMatmul(a) == Tensor(shape: [3, 3], scalars: [17, 22, 27, 22, 29, 36, 27, 36, 45]))
+        #expect(a.matmulTransposed(a) == Tensor(shape: [2, 2], scalars: [14, 32, 32, 77]))
+    }
+}
