@@ -2,14 +2,15 @@
 import PackageDescription
 
 /// Kernels are compiled for the CPU that builds them when DLFS is the package being built (`swift run`,
-/// `swift test` in this directory). Swift's SIMD `addingProduct` only becomes a fused multiply-add when the
-/// target CPU has FMA; on the x86-64 baseline it is a call to `fmaf`, a third of the speed.
-/// SwiftPM refuses unsafe flags in a versioned dependency, so the `NativeCPU` trait (on by default) is what
-/// turns them on, and a dependent package turns it off and passes `-Xswiftc -target-cpu -Xswiftc native`
-/// itself (see the README).
-let nativeCPU: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "native"], .when(traits: ["NativeCPU"])),
-]
+/// `swift test` here): Swift's SIMD `addingProduct` only becomes a fused multiply-add when the target CPU
+/// has FMA; on the x86-64 baseline it is a call to `fmaf`, at a third of the speed.
+/// SwiftPM refuses unsafe flags in a versioned dependency, so a checkout under `checkouts/` (where SwiftPM
+/// and Xcode put dependencies) builds portable code, and the dependent package passes
+/// `-Xswiftc -target-cpu -Xswiftc native` itself (see the README). `DLFS_PORTABLE=1` also turns them off,
+/// for a binary that must run on other machines.
+let isDependency = Context.packageDirectory.split(separator: "/").contains("checkouts")
+let portable = isDependency || Context.environment["DLFS_PORTABLE"] == "1"
+let nativeCPU: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"])]
 
 let package = Package(
     name: "DLFS",
@@ -19,9 +20,7 @@ let package = Package(
         .executable(name: "dlfs", targets: ["DLFSCommand"]),
     ],
     traits: [
-        .trait(name: "NativeCPU", description: "Compile kernels with -target-cpu native (FMA, AVX2/AVX-512)."),
         .trait(name: "OpenBLAS", description: "Send GEMM through OpenBLAS's cblas (Linux, libopenblas-dev)."),
-        .default(enabledTraits: ["NativeCPU"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -9,6 +9,9 @@ where Self.RawSignificand: FixedWidthInteger {
     associatedtype Vector: SIMD where Vector.Scalar == Self, Vector: Sendable
     /// Short dtype name as safetensors spells it (`F32`, `F64`).
     static var dtypeName: String { get }
+    /// eˣ in every lane, vectorised (Kernels/VectorMath.swift); inputs beyond the finite range clamp to
+    /// its ends, so no number gives inf or NaN.
+    static func exp(_ x: Vector) -> Vector
 }
 
 extension Float: TensorScalar {

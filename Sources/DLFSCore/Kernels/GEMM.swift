@@ -10,6 +10,8 @@ import COpenBLAS
 /// micro-kernel over (MR × NR) tiles. Large products split the rows (or columns) of C across
 /// `ComputeThreads.count` threads; every element's sum runs over k in the same order in any split, so
 /// the result does not depend on the thread count.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func gemm<S: TensorScalar>(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<S>, lda: Int, transposeA: Bool = false,
@@ -58,6 +60,8 @@ public func gemm<S: TensorScalar>(
 }
 
 /// One thread's GEMM: the BLIS loop nest over packed blocks.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 @inline(never)
 func blockedGEMM<S: TensorScalar>(
     m: Int, n: Int, k: Int,

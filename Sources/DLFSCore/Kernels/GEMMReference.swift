@@ -2,6 +2,8 @@
 ///
 /// C (m, n) = op(A) (m, k) · op(B) (k, n), plus C's old value when `accumulate`; row-major with leading
 /// dimensions. op(A)(i, p) is `a[i * lda + p]`, or `a[p * lda + i]` when `transposeA`; the same for B.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func referenceGEMM<S: TensorScalar>(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<S>, lda: Int, transposeA: Bool,
