@@ -42,8 +42,8 @@ import Testing
         expectDataError(.shapeMismatch, naming: "set", saying: "12 pixels do not make 2 images of 2x2") {
             _ = try ImageSet(pixels: Fixture.pixels, labels: [1, 2], rows: 2, columns: 2, classCount: 10, name: "set")
         }
-        expectDataError(.corrupt, naming: "set", saying: "label 9 at index 2 is not below the 3 classes") {
-            _ = try ImageSet(pixels: Fixture.pixels, labels: Fixture.labels, rows: 2, columns: 2, classCount: 3, name: "set")
+        expectDataError(.corrupt, naming: "set", saying: "label 9 at index 2 is not below the 8 classes") {
+            _ = try ImageSet(pixels: Fixture.pixels, labels: Fixture.labels, rows: 2, columns: 2, classCount: 8, name: "set")
         }
     }
 
