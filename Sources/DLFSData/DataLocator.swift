@@ -85,7 +85,7 @@ public struct DataLocator: Sendable {
     public static func existingPath(of file: DatasetFile, in directory: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataError(.missingFile, file: directory, "no such directory")
+            throw DataError(.missingFile, file: directory, "no such directory (it should hold \(file.name))")
         }
         for name in [file.name, file.rawName] where FileManager.default.fileExists(atPath: "\(directory)/\(name)") {
             return "\(directory)/\(name)"
