@@ -10,6 +10,7 @@ final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 
     private let url: URL
     private let limit: Int
+    private let timeout: TimeInterval
     private let progress: Progress?
     private let lock = NSLock()
     private var body = Data()
@@ -17,16 +18,17 @@ final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private var failure: String?
     private var continuation: CheckedContinuation<Data, Error>?
 
-    private init(url: URL, limit: Int, progress: Progress?) {
+    private init(url: URL, limit: Int, timeout: TimeInterval, progress: Progress?) {
         self.url = url
         self.limit = limit
+        self.timeout = timeout
         self.progress = progress
     }
 
     /// The body of a 200 response, or an error saying what went wrong (HTTP status, network, short body).
     static func get(_ url: URL, timeout: TimeInterval, userAgent: String, limit: Int,
                     progress: Progress? = nil) async throws -> Data {
-        let transfer = Transfer(url: url, limit: limit, progress: progress)
+        let transfer = Transfer(url: url, limit: limit, timeout: timeout, progress: progress)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = max(timeout * 20, 600)
@@ -72,13 +74,27 @@ final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             let continuation = self.continuation
             self.continuation = nil
             if let failure { return (continuation, .failure(TransferError(message: failure))) }
-            if let error { return (continuation, .failure(TransferError(message: error.localizedDescription))) }
+            if let error { return (continuation, .failure(TransferError(message: describe(error)))) }
             if let expected, body.count != expected {
                 return (continuation, .failure(TransferError(message: "truncated body: \(body.count) of \(expected) bytes")))
             }
             return (continuation, .success(body))
         }
         continuation?.resume(with: result)
+    }
+}
+
+extension Transfer {
+    /// Foundation on Linux describes some URL errors only by number; name the common ones.
+    private func describe(_ error: Error) -> String {
+        guard let error = error as? URLError else { return error.localizedDescription }
+        switch error.code {
+        case .timedOut: return "timed out (no data for \(timeout) s)"
+        case .networkConnectionLost: return "the connection was lost before the body was complete"
+        default:
+            let text = error.localizedDescription
+            return text.contains("error \(error.code.rawValue)") ? "network error (URLError \(error.code.rawValue))" : text
+        }
     }
 }
 
