@@ -1,0 +1,105 @@
+import Foundation
+
+/// Finds a dataset's files: `--data-dir`, then `$DLFS_DATA_DIR/<dataset>`, then the cache
+/// (`$XDG_CACHE_HOME/dlfs/<dataset>`, else `~/.cache/dlfs/<dataset>`), then the system directories, then a
+/// download into the cache. When all fail, one error lists every place looked and how to get the data.
+public struct DataLocator: Sendable {
+    /// Fetches `files` of a dataset into a directory; `nil` disables downloading (offline, tests).
+    public typealias Download = @Sendable (_ info: DatasetInfo, _ files: [DatasetFile], _ directory: String) async throws -> Void
+
+    public var environment: [String: String]
+    public var download: Download?
+
+    /// `download` defaults to the `Downloader` with the catalogue mirrors (or the environment's override).
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, download: Download? = nil,
+                allowsDownload: Bool = true) {
+        self.environment = environment
+        if let download {
+            self.download = download
+        } else if allowsDownload {
+            self.download = { info, files, directory in
+                try await Downloader(dataset: info, environment: environment).fetch(files, into: directory)
+            }
+        } else {
+            self.download = nil
+        }
+    }
+
+    /// Where downloads of `info` are kept.
+    public func cacheDirectory(for info: DatasetInfo) -> String {
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return "\(xdg)/dlfs/\(info.name)" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return "\(home)/.cache/dlfs/\(info.name)"
+    }
+
+    /// The directory holding every file the splits need.
+    public func locate(_ info: DatasetInfo, splits: [Split] = Split.allCases, dataDir: String? = nil) async throws -> String {
+        let files = info.files(for: splits)
+        if let dataDir {
+            // An explicit directory is the user's choice: say what is missing there rather than look elsewhere.
+            for file in files { _ = try Self.existingPath(of: file, in: dataDir) }
+            return dataDir
+        }
+        var looked: [String] = ["--data-dir not given"]
+        var candidates: [String] = []
+        if let root = environment["DLFS_DATA_DIR"], !root.isEmpty {
+            candidates.append("\(root)/\(info.name)")
+        } else {
+            looked.append("$DLFS_DATA_DIR not set")
+        }
+        let cache = cacheDirectory(for: info)
+        candidates += [cache] + info.systemDirectories
+        for directory in candidates {
+            if let problem = Self.problem(with: files, in: directory) {
+                looked.append("\(directory) (\(problem))")
+            } else {
+                return directory
+            }
+        }
+        if let download, !info.mirrors.isEmpty {
+            do {
+                try await download(info, files, cache)
+                return cache
+            } catch {
+                looked.append("download into \(cache) failed (\(error))")
+            }
+        } else {
+            looked.append("download disabled")
+        }
+        throw DataError(.notFound, file: nil, notFoundMessage(info, splits: splits, looked: looked))
+    }
+
+    private func notFoundMessage(_ info: DatasetInfo, splits: [Split], looked: [String]) -> String {
+        let names = info.files.map(\.name).joined(separator: ", ")
+        var message = "no \(info.name) data for the \(splits.map(\.rawValue).joined(separator: " and ")) split; looked at: "
+            + looked.joined(separator: "; ")
+            + ". To get it: run `dlfs download \(info.name)`, or point --data-dir at a directory holding the IDX files \(names) (gzip or raw)"
+        if let hint = info.offlineHint { message += ", or \(hint)" }
+        if info != .fashionMNIST {
+            message += "; `--dataset fashion-mnist` works offline from the Debian package dataset-fashion-mnist"
+        }
+        return message
+    }
+
+    /// The path of `file` in `directory` (the `.gz` name, else the raw one), or an error naming what is missing.
+    public static func existingPath(of file: DatasetFile, in directory: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataError(.missingFile, file: directory, "no such directory (it should hold \(file.name))")
+        }
+        for name in [file.name, file.rawName] where FileManager.default.fileExists(atPath: "\(directory)/\(name)") {
+            return "\(directory)/\(name)"
+        }
+        throw DataError(.missingFile, file: "\(directory)/\(file.name)", "missing (neither \(file.name) nor \(file.rawName) is in the directory)")
+    }
+
+    /// Why `directory` cannot serve `files`, or nil when it can.
+    static func problem(with files: [DatasetFile], in directory: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "no such directory"
+        }
+        let missing = files.filter { (try? existingPath(of: $0, in: directory)) == nil }.map(\.name)
+        return missing.isEmpty ? nil : "missing \(missing.joined(separator: ", "))"
+    }
+}

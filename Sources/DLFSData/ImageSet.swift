@@ -1,0 +1,136 @@
+import DLFSCore
+
+/// Labelled greyscale images kept compact: pixels as UInt8 (count x rows x columns), labels as UInt8.
+///
+/// Batches are converted to `Float` when taken, so the 60,000 MNIST training images hold 47 MB, not 188 MB.
+/// ```swift
+/// var batch = [Float](repeating: 0, count: 100 * set.pixelsPerImage)
+/// batch.withUnsafeMutableBufferPointer { set.gatherImages(rows: indices, into: $0, normalize: true) }
+/// ```
+public struct ImageSet: Sendable {
+    /// Row-major pixels, image after image.
+    public let pixels: [UInt8]
+    public let labels: [UInt8]
+    public let rows: Int
+    public let columns: Int
+    public let classCount: Int
+
+    public var count: Int { labels.count }
+    public var pixelsPerImage: Int { rows * columns }
+
+    /// Checks that the arrays agree; `name` (a file or dataset) is used in the error.
+    public init(pixels: [UInt8], labels: [UInt8], rows: Int, columns: Int, classCount: Int, name: String = "image set") throws {
+        let (perImage, o1) = rows.multipliedReportingOverflow(by: columns)
+        let (total, o2) = perImage.multipliedReportingOverflow(by: labels.count)
+        guard rows > 0, columns > 0, !o1, !o2, total == pixels.count else {
+            throw DataError(.shapeMismatch, file: name, "\(pixels.count) pixels do not make \(labels.count) images of \(rows)x\(columns)")
+        }
+        if let bad = labels.firstIndex(where: { Int($0) >= classCount }) {
+            throw DataError(.corrupt, file: name, "label \(labels[bad]) at index \(bad) is not below the \(classCount) classes")
+        }
+        self.pixels = pixels
+        self.labels = labels
+        self.rows = rows
+        self.columns = columns
+        self.classCount = classCount
+    }
+
+    /// Reads an images file (3 dimensions) and a labels file (1 dimension), gzip or raw, and pairs them.
+    public init(imagesPath: String, labelsPath: String, classCount: Int) throws {
+        let images = try IDX.read(path: imagesPath)
+        let labels = try IDX.read(path: labelsPath)
+        guard images.dimensions.count == 3 else {
+            throw DataError(.badDimensions, file: imagesPath, "an images file needs 3 dimensions, this one has \(images.dimensions)")
+        }
+        guard labels.dimensions.count == 1 else {
+            throw DataError(.badDimensions, file: labelsPath, "a labels file needs 1 dimension, this one has \(labels.dimensions)")
+        }
+        guard images.dimensions[0] == labels.dimensions[0] else {
+            throw DataError(.countMismatch, file: labelsPath,
+                            "holds \(labels.dimensions[0]) labels but \(imagesPath) holds \(images.dimensions[0]) images")
+        }
+        try self.init(pixels: images.bytes, labels: labels.bytes, rows: images.dimensions[1],
+                      columns: images.dimensions[2], classCount: classCount, name: imagesPath)
+    }
+
+    /// Copies the images at `indices` into `buffer` (indices.count x pixelsPerImage), as x/255 or as 0...255.
+    ///
+    /// The training hot path: one pass over raw buffers, nothing allocated. Indices must be in `0..<count`.
+    @inlinable
+    public func gatherImages<Indices: Collection>(rows indices: Indices, into buffer: UnsafeMutableBufferPointer<Float>,
+                                                  normalize: Bool) where Indices.Element == Int {
+        let width = pixelsPerImage
+        precondition(buffer.count >= indices.count * width, "buffer holds \(buffer.count) floats, need \(indices.count * width)")
+        guard let out = buffer.baseAddress else { return }
+        pixels.withUnsafeBufferPointer { source in
+            guard let base = source.baseAddress else { return }
+            var offset = 0
+            for index in indices {
+                precondition(index >= 0 && index < count, "image index \(index) is outside 0..<\(count)")
+                let image = base + index * width
+                let target = out + offset
+                if normalize {
+                    for p in 0..<width { target[p] = Float(image[p]) / 255 }
+                } else {
+                    for p in 0..<width { target[p] = Float(image[p]) }
+                }
+                offset += width
+            }
+        }
+    }
+
+    /// Writes the labels at `indices` into `buffer`: class indices (indices.count) or one-hot rows (indices.count x classCount).
+    @inlinable
+    public func gatherLabels<Indices: Collection>(rows indices: Indices, into buffer: UnsafeMutableBufferPointer<Float>,
+                                                  oneHot: Bool) where Indices.Element == Int {
+        let width = oneHot ? classCount : 1
+        precondition(buffer.count >= indices.count * width, "buffer holds \(buffer.count) floats, need \(indices.count * width)")
+        var offset = 0
+        for index in indices {
+            let label = labels[index]
+            if oneHot {
+                for c in 0..<classCount { buffer[offset + c] = 0 }
+                buffer[offset + Int(label)] = 1
+            } else {
+                buffer[offset] = Float(label)
+            }
+            offset += width
+        }
+    }
+
+    /// Images and labels at `indices` as tensors, with the book's `load_mnist` options.
+    ///
+    /// Images are (n, rows*columns) when `flatten`, else (n, 1, rows, columns); labels are (n) class indices,
+    /// or (n, classCount) one-hot.
+    public func tensors<Indices: Collection>(rows indices: Indices, normalize: Bool = true, flatten: Bool = true,
+                                             oneHotLabel: Bool = false) -> LabeledTensors where Indices.Element == Int {
+        let n = indices.count
+        let imageShape = flatten ? [n, pixelsPerImage] : [n, 1, rows, columns]
+        let images = Tensor<Float>(shape: imageShape) { gatherImages(rows: indices, into: $0, normalize: normalize) }
+        let labels = Tensor<Float>(shape: oneHotLabel ? [n, classCount] : [n]) {
+            gatherLabels(rows: indices, into: $0, oneHot: oneHotLabel)
+        }
+        return LabeledTensors(images: images, labels: labels)
+    }
+
+    /// Every image and label as tensors (see `tensors(rows:normalize:flatten:oneHotLabel:)`).
+    public func tensors(normalize: Bool = true, flatten: Bool = true, oneHotLabel: Bool = false) -> LabeledTensors {
+        tensors(rows: 0..<count, normalize: normalize, flatten: flatten, oneHotLabel: oneHotLabel)
+    }
+
+    /// The pixels of one image, row-major.
+    public func image(at index: Int) -> ArraySlice<UInt8> {
+        pixels[index * pixelsPerImage ..< (index + 1) * pixelsPerImage]
+    }
+}
+
+/// Images and their labels as `Float` tensors, the pair the book's `load_mnist` returns per split.
+public struct LabeledTensors: Sendable {
+    public var images: Tensor<Float>
+    public var labels: Tensor<Float>
+
+    public init(images: Tensor<Float>, labels: Tensor<Float>) {
+        self.images = images
+        self.labels = labels
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// `dlfs download` against `python3 -m http.server` on 127.0.0.1 serving the genuine MNIST test files,
+/// so the catalogue's real checksums are what gets verified.
+@Suite(.enabled(if: CommandRunner.mnistTestSetPresent, "MNIST test set absent from ../shared/data/mnist"))
+struct DownloadCommandTests {
+    @Test func downloadsTheTestSplitThroughAMirrorAndKeepsItVerified() throws {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", CommandRunner.mnist, "0"]
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        // SIGKILL: the test runner's children may inherit an ignored SIGTERM, which would leave the server running.
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+        var banner = ""
+        while !banner.contains("\n") {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            banner += String(decoding: data, as: UTF8.self)
+        }
+        let port = try #require(banner.split(separator: " ").firstIndex(of: "port").map { banner.split(separator: " ")[$0 + 1] })
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dlfs-dl-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+
+        let first = try CommandRunner.run(["download", "mnist", "--split", "test", "--data-dir", dir,
+                                           "--mirror", "http://127.0.0.1:\(port)/missing/", "--mirror", "http://127.0.0.1:\(port)/"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "mnist: 2 files verified in \(dir)\n")
+        let lines = first.stderr.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines[0].contains("/missing/t10k-images-idx3-ubyte.gz failed: HTTP 404"))
+        #expect(lines[1].contains("t10k-images-idx3-ubyte.gz ok, 1648877 bytes, checksum verified"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"])
+
+        let second = try CommandRunner.run(["download", "mnist", "--split", "test", "--data-dir", dir, "--mirror", "http://127.0.0.1:9/"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.split(separator: "\n").allSatisfy { $0.contains("already in") })
+    }
+}

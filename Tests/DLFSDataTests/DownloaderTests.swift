@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+@testable import DLFSData
+
+/// Collects the downloader's per-mirror lines.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    var lines: [String] { lock.withLock { stored } }
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+}
+
+/// The downloader against a local server serving generated IDX.gz files with known checksums.
+@Suite struct DownloaderTests {
+    let info: DatasetInfo
+    let files: [String: [UInt8]]
+
+    init() throws { (info, files) = try Fixture.dataset() }
+
+    func routes(_ prefix: String) -> [String: TestHTTPServer.Reply] {
+        Dictionary(uniqueKeysWithValues: files.map { ("/\(prefix)/\($0.key)", .file($0.value)) })
+    }
+
+    func downloader(_ mirrors: [String], log: LogLines) -> Downloader {
+        var d = Downloader(dataset: info, mirrors: mirrors, environment: [:])
+        d.showsProgress = false
+        d.timeout = 2
+        d.log = { log.append($0) }
+        return d
+    }
+
+    @Test func downloadsVerifiesAndLoads() async throws {
+        let server = try TestHTTPServer(routes: routes("ok"))
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = LogLines()
+        try await downloader(["\(server.baseURL)/ok"], log: log).fetch(info.files, into: dir.path)
+        #expect(dir.contents() == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"])
+        #expect(server.requests == ["/ok/train-images-idx3-ubyte.gz", "/ok/train-labels-idx1-ubyte.gz"])
+        #expect(log.lines.count == 2 && log.lines.allSatisfy { $0.contains(" ok, ") && $0.contains("checksum verified") })
+        let set = try Dataset.read(info, splits: [.train], from: dir.path).split(.train)
+        #expect(set.pixels == Fixture.pixels && set.labels == Fixture.labels)
+    }
+
+    @Test func fallsBackWhenTheFirstMirrorAnswers404() async throws {
+        let server = try TestHTTPServer(routes: routes("ok"))
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = LogLines()
+        try await downloader(["\(server.baseURL)/gone/", "\(server.baseURL)/ok/"], log: log).fetch(info.files, into: dir.path)
+        #expect(dir.contents().count == 2)
+        #expect(server.requests.filter { $0.hasPrefix("/gone/") }.count == 2)
+        #expect(log.lines.count == 4)
+        #expect(log.lines[0].contains("/gone/train-images-idx3-ubyte.gz failed: HTTP 404"))
+        #expect(log.lines[1].contains("/ok/train-images-idx3-ubyte.gz ok"))
+    }
+
+    @Test func checksumMismatchIsRejectedAndNotCached() async throws {
+        var bad = routes("ok")
+        var images = files["train-images-idx3-ubyte.gz"]!
+        images[images.count - 8] ^= 1
+        bad["/ok/train-images-idx3-ubyte.gz"] = .file(images)
+        let server = try TestHTTPServer(routes: bad)
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = LogLines()
+        await expectDownloadError(saying: "checksum mismatch") {
+            try await downloader(["\(server.baseURL)/ok"], log: log).fetch(info.files, into: dir.path)
+        }
+        #expect(dir.contents().isEmpty)
+    }
+
+    @Test func truncatedBodyIsRejected() async throws {
+        let images = files["train-images-idx3-ubyte.gz"]!
+        let server = try TestHTTPServer(routes: [
+            "/cut/train-images-idx3-ubyte.gz": .truncated(Array(images.prefix(20)), declared: images.count),
+        ])
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = LogLines()
+        await expectDownloadError(saying: "/cut/train-images-idx3-ubyte.gz") {
+            try await downloader(["\(server.baseURL)/cut"], log: log).fetch(info.files, into: dir.path)
+        }
+        #expect(dir.contents().isEmpty)
+        #expect(log.lines.count == 1 && log.lines[0].contains("failed"))
+    }
+
+    @Test func refusedConnectionFallsThrough() async throws {
+        let refused = "http://127.0.0.1:\(try TestHTTPServer.refusedPort())/"
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = LogLines()
+        await expectDownloadError(saying: refused) {
+            try await downloader([refused], log: log).fetch(info.files, into: dir.path)
+        }
+        #expect(dir.contents().isEmpty)
+        let server = try TestHTTPServer(routes: routes("ok"))
+        defer { server.stop() }
+        try await downloader([refused, "\(server.baseURL)/ok"], log: log).fetch(info.files, into: dir.path)
+        #expect(dir.contents().count == 2)
+    }
+
+    @Test func silentServerTimesOut() async throws {
+        let server = try TestHTTPServer(routes: ["/slow/train-images-idx3-ubyte.gz": .silence(seconds: 10)])
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = LogLines()
+        let start = Date()
+        await expectDownloadError(saying: "/slow/") {
+            try await downloader(["\(server.baseURL)/slow"], log: log).fetch(info.files[0], into: dir.path)
+        }
+        // The 2 s idle timeout fires long before the server's 10 s of silence ends (slack for a loaded machine).
+        #expect(Date().timeIntervalSince(start) < 8, "\(log.lines)")
+        #expect(log.lines.count == 1 && log.lines[0].contains("timed out"), "\(log.lines)")
+        #expect(dir.contents().isEmpty)
+    }
+
+    @Test func secondLoadComesFromTheCacheWithoutARequest() async throws {
+        let server = try TestHTTPServer(routes: routes("ok"))
+        defer { server.stop() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        // The mirrors variable replaces the catalogue's list, as DLFS_MNIST_MIRRORS does for MNIST.
+        let environment = ["XDG_CACHE_HOME": "\(home.path)/cache", "DLFS_TINY_MIRRORS": " \(server.baseURL)/ok , "]
+        let locator = DataLocator(environment: environment) { info, files, directory in
+            var d = Downloader(dataset: info, environment: environment)
+            d.showsProgress = false
+            d.log = { _ in }
+            try await d.fetch(files, into: directory)
+        }
+        let first = try await Dataset.load(info, split: .train, locator: locator)
+        #expect(server.requests.count == 2)
+        #expect(locator.cacheDirectory(for: info) == "\(home.path)/cache/dlfs/tiny")
+        let second = try await Dataset.load(info, split: .train, locator: locator)
+        #expect(server.requests.count == 2)
+        #expect(first.pixels == second.pixels && second.labels == Fixture.labels)
+    }
+
+    @Test func nothingFoundListsEveryPlace() async throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let locator = DataLocator(environment: ["HOME": home.path, "DLFS_DATA_DIR": "\(home.path)/data"], allowsDownload: false)
+        do {
+            _ = try await Dataset.load(.mnist, split: .test, locator: locator)
+            Issue.record("expected an error")
+        } catch let error as DataError {
+            #expect(error.kind == .notFound)
+            for phrase in ["--data-dir not given", "\(home.path)/data/mnist (no such directory)",
+                           "\(home.path)/.cache/dlfs/mnist (no such directory)", "download disabled",
+                           "dlfs download mnist", "--data-dir", "t10k-images-idx3-ubyte.gz",
+                           "`--dataset fashion-mnist` works offline from the Debian package dataset-fashion-mnist"] {
+                #expect(error.description.contains(phrase), "missing \(phrase) in \(error)")
+            }
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    func expectDownloadError(saying phrase: String, sourceLocation: SourceLocation = #_sourceLocation,
+                             _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            Issue.record("expected a download error", sourceLocation: sourceLocation)
+        } catch let error as DataError {
+            #expect(error.kind == .download, "\(error)", sourceLocation: sourceLocation)
+            #expect(error.description.contains(phrase), "\(error)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("expected a DataError, got \(error)", sourceLocation: sourceLocation)
+        }
+    }
+}
