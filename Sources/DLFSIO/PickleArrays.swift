@@ -29,7 +29,7 @@ struct PickleArrays {
     }
 
     func array(named name: String, _ value: PickleValue) throws -> NamedArray {
-        guard case .object(let object) = value else { throw ArrayProblem("is a \(value.kind), not a NumPy array") }
+        guard case .object(let object) = value else { throw ArrayProblem("is of type \(value.kind), not a NumPy array") }
         if object.callable.isFromBuffer {
             // _frombuffer(buffer, dtype, shape, order): protocol 5, in-band buffer.
             let a = object.arguments
