@@ -52,8 +52,8 @@ let package = Package(
         .testTarget(name: "DLFSCoreTests", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
         .testTarget(name: "DLFSNNTests", dependencies: ["DLFSNN", "DLFSCore"]),
         .testTarget(name: "DLFSDataTests", dependencies: ["DLFSData"]),
-        .testTarget(name: "DLFSIOTests", dependencies: ["DLFSIO"]),
+        .testTarget(name: "DLFSIOTests", dependencies: ["DLFSIO", "DLFSCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DLFSPlotTests", dependencies: ["DLFSPlot"]),
-        .testTarget(name: "DLFSCommandTests", dependencies: ["DLFSCommand"]),
+        .testTarget(name: "DLFSCommandTests", dependencies: ["DLFSCommand", "DLFSIO"]),
     ]
 )

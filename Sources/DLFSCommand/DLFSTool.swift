@@ -8,6 +8,7 @@ struct DLFSTool: AsyncParsableCommand {
         abstract: "Deep Learning from Scratch, in Swift: datasets, the book's networks, training and benchmarks.",
         subcommands: [
             Bench.self,
+            Convert.self,
             Download.self,
             Show.self,
         ])

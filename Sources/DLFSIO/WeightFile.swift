@@ -1,0 +1,43 @@
+/// The book's pickles of NumPy arrays, read without Python and without running anything they name.
+public enum NumPyPickle {
+    /// Reads a pickle (protocol 2 to 5) of a dict of NumPy arrays.
+    public static func read(_ path: String) throws -> NamedArrays {
+        try decode(readWholeFile(path), file: path)
+    }
+
+    /// Parses pickle bytes; `file` names them in errors.
+    public static func decode(_ bytes: [UInt8], file: String) throws -> NamedArrays {
+        var machine = PickleMachine(file: file, bytes: bytes)
+        return try PickleArrays(file: file).arrays(from: machine.run())
+    }
+}
+
+/// The formats a weight file may have; told apart by content, never by the file's extension.
+public enum WeightFileFormat: String, Sendable {
+    case pickle, safetensors
+
+    /// The format of these bytes, or nil when they are neither.
+    public static func detect(_ bytes: [UInt8]) -> WeightFileFormat? {
+        if bytes.first == 0x80 { return .pickle }  // PROTO, the first opcode of every protocol 2+ pickle
+        // safetensors: a plausible header length followed by '{'.
+        guard bytes.count >= 9 else { return nil }
+        let length = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return length >= 2 && length <= UInt64(bytes.count - 8) && bytes[8] == UInt8(ascii: "{") ? .safetensors : nil
+    }
+}
+
+/// Loads a weight file of either format.
+///
+/// ```swift
+/// let weights = try loadWeights("sample_weight.pkl")
+/// let w1: Tensor<Float> = try weights.tensor("W1")
+/// ```
+public func loadWeights(_ path: String) throws -> NamedArrays {
+    let bytes = try readWholeFile(path)
+    switch WeightFileFormat.detect(bytes) {
+    case .pickle: return try NumPyPickle.decode(bytes, file: path)
+    case .safetensors: return try SafeTensors.decode(bytes, file: path)
+    case nil:
+        throw WeightFileError(file: path, "is neither a pickle (protocol 2 or later) nor a safetensors file")
+    }
+}
