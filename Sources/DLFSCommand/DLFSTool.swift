@@ -8,5 +8,9 @@ struct DLFSTool: AsyncParsableCommand {
         abstract: "Deep Learning from Scratch, in Swift: datasets, the book's networks, training and benchmarks.",
         subcommands: [
             Bench.self,
+            Loss.self,
+            Derivative.self,
+            Gradient.self,
+            Descend.self,
         ])
 }

@@ -51,10 +51,10 @@ struct Axes {
         let bottom = 26 + (labels.xLabel == nil ? 0 : 18.0)
         var plot = Rect(x: frame.x + left, y: frame.y + top,
                         width: max(frame.width - left - 18, 10), height: max(frame.height - top - bottom, 10))
-        if squareUnits, xKind == .linear, yKind == .linear {
-            // Equal data units per pixel on both axes, so circles look round (matplotlib's aspect "equal").
-            let perX = plot.width / (xDomain.upperBound - xDomain.lowerBound)
-            let perY = plot.height / (yDomain.upperBound - yDomain.lowerBound)
+        if squareUnits, xKind == yKind {
+            // Equal units per pixel on both axes, so circles look round (matplotlib's aspect "equal").
+            let perX = plot.width / (xKind.transform(xDomain.upperBound) - xKind.transform(xDomain.lowerBound))
+            let perY = plot.height / (yKind.transform(yDomain.upperBound) - yKind.transform(yDomain.lowerBound))
             if perX > perY {
                 let width = plot.width * perY / perX
                 plot.x += (plot.width - width) / 2

@@ -74,11 +74,11 @@ public struct ContourPlot: Chart {
         drawLegend(paths, colors: colors, position: legend, in: plot, into: &svg)
     }
 
-    /// Round levels over the sampled range: linear steps, or decades when the range spans many of them.
+    /// Round levels over the sampled range: linear steps on linear axes, decades on logarithmic ones.
     func defaultLevels(_ values: [Double]) -> [Double] {
         let finite = values.filter(\.isFinite)
         guard let low = finite.min(), let high = finite.max(), high > low else { return [] }
-        if low > 0 && high / low > 1e3 || xScale != .linear || yScale != .linear {
+        if xScale != .linear || yScale != .linear {
             let bottom = max(low, high * 1e-30)
             let decades = Int(log10(bottom).rounded(.up))...Int(log10(high).rounded(.down))
             let every = max(1, (decades.count + 9) / 10)

@@ -65,9 +65,11 @@ public struct SVGDocument: Sendable {
         body.append(s)
     }
 
-    public mutating func line(from a: Point, to b: Point, stroke: String, width: Double = 1, dash: String? = nil) {
+    public mutating func line(from a: Point, to b: Point, stroke: String, width: Double = 1, dash: String? = nil,
+                              clip: String? = nil) {
         var s = #"<line x1="\#(fmt(a.x))" y1="\#(fmt(a.y))" x2="\#(fmt(b.x))" y2="\#(fmt(b.y))" stroke="\#(escapeXML(stroke))" stroke-width="\#(fmt(width))""#
         if let dash { s += #" stroke-dasharray="\#(escapeXML(dash))""# }
+        if let clip { s += #" clip-path="url(#\#(clip))""# }
         body.append(s + "/>")
     }
 

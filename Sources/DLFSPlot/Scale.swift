@@ -77,11 +77,16 @@ public struct Scale: Sendable {
         }
         let positive = domain.upperBound > 0 ? side(domain.upperBound) : []
         let negative = domain.lowerBound < 0 ? side(domain.lowerBound) : []
-        let perSide = max(1, (target - 1) / max(1, (positive.isEmpty ? 0 : 1) + (negative.isEmpty ? 0 : 1)))
+        let perSide = max(2, target / max(1, (positive.isEmpty ? 0 : 1) + (negative.isEmpty ? 0 : 1)))
+        // When decades are skipped, ±threshold would crowd the 0 label inside the narrow linear band.
+        func shown(_ exponents: [Int]) -> [Int] {
+            let kept = thin(exponents, to: perSide)
+            return kept.count < exponents.count ? kept.filter { $0 != first } : kept
+        }
         var ticks: [(Double, String)] = []
-        for k in thin(negative, to: perSide).reversed() { ticks.append((-Foundation.pow(10, Double(k)), "−" + powerLabel(k))) }
+        for k in shown(negative).reversed() { ticks.append((-Foundation.pow(10, Double(k)), "−" + powerLabel(k))) }
         if domain.contains(0) { ticks.append((0, "0")) }
-        for k in thin(positive, to: perSide) { ticks.append((Foundation.pow(10, Double(k)), powerLabel(k))) }
+        for k in shown(positive) { ticks.append((Foundation.pow(10, Double(k)), powerLabel(k))) }
         return ticks
     }
 }

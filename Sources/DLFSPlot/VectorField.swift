@@ -3,7 +3,7 @@ import Foundation
 /// Arrows on a grid, as the book's figure 4-9 (the negative gradient of x₀² + x₁², pointing at the minimum).
 ///
 /// Arrows are scaled together so the longest is 90% of the grid spacing; their relative lengths show the
-/// field's magnitude.
+/// field's magnitude. Arrows based outside the domains are left out.
 public struct VectorField: Chart {
     public struct Arrow: Sendable {
         public var position: Point
@@ -31,6 +31,7 @@ public struct VectorField: Chart {
                         squareUnits: true)
         axes.draw(into: &svg, frame: frame, labels: labels)
         let clip = svg.clipRect(axes.plot)
+        let arrows = self.arrows.filter { xDomain.contains($0.position.x) && yDomain.contains($0.position.y) }
         let positions = arrows.map { axes.pixel($0.position) }
         let spacing = gridSpacing(positions)
         let pixelVectors = arrows.map { a in
@@ -63,7 +64,7 @@ public struct VectorField: Chart {
         let ux = (b.x - a.x) / length, uy = (b.y - a.y) / length
         let head = min(6, length * 0.45), half = head * 0.45
         let base = Point(b.x - ux * head, b.y - uy * head)
-        svg.line(from: a, to: base, stroke: color, width: 1.2)
+        svg.line(from: a, to: base, stroke: color, width: 1.2, clip: clip)
         svg.polygon([b, Point(base.x - uy * half, base.y + ux * half), Point(base.x + uy * half, base.y - ux * half)],
                     fill: color, clip: clip)
     }
