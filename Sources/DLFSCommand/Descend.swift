@@ -18,7 +18,7 @@ struct Descend: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Learning rate(s), comma-separated.")
     var lr: String = "0.1"
 
-    @Option(help: "Number of steps.")
+    @Option(parsing: .unconditional, help: "Number of steps.")
     var steps: Int = 100
 
     @Option(help: "Write the paths over the contours of f to this SVG file.")
