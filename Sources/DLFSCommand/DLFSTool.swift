@@ -11,5 +11,9 @@ struct DLFSTool: AsyncParsableCommand {
             Convert.self,
             Download.self,
             Show.self,
+            Loss.self,
+            Derivative.self,
+            Gradient.self,
+            Descend.self,
         ])
 }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import DLFS
+import Foundation
+
+/// A failure the CLI reports as one line `error: …` and a non-zero exit.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Parses "3,4", "-3, 4" or "[0.1, 0.2]" into numbers; `option` names the flag in the error message.
+func parseNumbers(_ text: String, option: String) throws -> [Double] {
+    let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+    let parts = trimmed.split(separator: ",", omittingEmptySubsequences: false)
+        .map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "−", with: "-") }
+    guard !trimmed.isEmpty else { throw CommandFailure("\(option) '\(text)' is empty; give comma-separated numbers such as 3,4") }
+    return try parts.enumerated().map { index, part in
+        guard let value = Double(part), value.isFinite else {
+            throw CommandFailure("\(option) '\(text)': element \(index + 1) ('\(part)') is not a finite number")
+        }
+        return value
+    }
+}
+
+/// Parses a point of x₀² + x₁², which must have exactly two coordinates.
+func parsePoint(_ text: String, option: String) throws -> [Double] {
+    let values = try parseNumbers(text, option: option)
+    guard values.count == 2 else {
+        throw CommandFailure("\(option) '\(text)' has \(values.count) numbers; f(x0, x1) = x0² + x1² needs 2, e.g. 3,4")
+    }
+    return values
+}
+
+/// The book's function_2, f(x₀, x₁) = x₀² + x₁², squaring by multiplication as NumPy's `x**2` does.
+func squareNorm(_ x: Tensor<Double>) -> Double {
+    x.withUnsafeBufferPointer { $0[0] * $0[0] + $0[1] * $0[1] }
+}
+
+/// The book's function_1, 0.01x² + 0.1x, with Python's operation order.
+func bookFunction1(_ x: Double) -> Double { 0.01 * (x * x) + 0.1 * x }
+
+/// Prints one JSON object on stdout (keys sorted, infinities and NaN as strings).
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Resolves a `--plot` path and checks it names an SVG file.
+func plotURL(_ path: String) throws -> URL {
+    guard path.lowercased().hasSuffix(".svg") else {
+        throw CommandFailure("--plot '\(path)': only SVG output is supported; give a file name ending in .svg")
+    }
+    let url = URL(fileURLWithPath: path)
+    var isDirectory: ObjCBool = false
+    let directory = url.deletingLastPathComponent().path
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw CommandFailure("--plot '\(path)': directory \(directory) does not exist")
+    }
+    return url
+}
+
+/// Writes a figure and says so on stderr, keeping stdout for results.
+func writeFigure(_ write: () throws -> Void, to url: URL) throws {
+    do { try write() } catch { throw CommandFailure("\(error)") }
+    FileHandle.standardError.write(Data("wrote \(url.path)\n".utf8))
+}
