@@ -8,7 +8,7 @@ import FoundationXML
 let requireData = ProcessInfo.processInfo.environment["DLFS_REQUIRE_DATA"] == "1"
 
 /// The built `dlfs` executable: in the build products directory that also holds this test bundle.
-let dlfsExecutable: URL? = {
+let chapterFourDLFSExecutable: URL? = {
     var directory = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
     for _ in 0..<5 {
         directory = directory.deletingLastPathComponent()
@@ -26,7 +26,7 @@ struct CommandResult {
 
 /// Runs `dlfs` with `arguments` and collects its output.
 func dlfs(_ arguments: String...) throws -> CommandResult {
-    let executable = try #require(dlfsExecutable, "the dlfs executable was not found next to the test bundle")
+    let executable = try #require(chapterFourDLFSExecutable, "the dlfs executable was not found next to the test bundle")
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
