@@ -110,12 +110,11 @@ final class LogLines: @unchecked Sendable {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let log = LogLines()
-        let start = Date()
         await expectDownloadError(saying: "/slow/") {
             try await downloader(["\(server.baseURL)/slow"], log: log).fetch(info.files[0], into: dir.path)
         }
-        // The 2 s idle timeout fires long before the server's 10 s of silence ends (slack for a loaded machine).
-        #expect(Date().timeIntervalSince(start) < 8, "\(log.lines)")
+        // The 2 s idle timeout fires before the server's 10 s of silence ends: the error is a timeout, not
+        // a truncated body (no wall-clock bound here: a loaded CI machine delays URLSession's timer).
         #expect(log.lines.count == 1 && log.lines[0].contains("timed out"), "\(log.lines)")
         #expect(dir.contents().isEmpty)
     }
