@@ -43,10 +43,9 @@ struct BenchGEMM: ParsableCommand {
     }
 
     private func run<S: TensorScalar>(_: S.Type) throws {
-        let peakMeasured = Double(fmaPipes * lanes * 2) * clockGHz
-        let clock = clockGHz
+        let float32Peak = Double(fmaPipes * lanes * 2) * clockGHz
         // Peak for this element type: half the lanes for Double.
-        let peak = peakMeasured * Double(MemoryLayout<Float>.size) / Double(MemoryLayout<S>.size)
+        let peak = float32Peak * Double(MemoryLayout<Float>.size) / Double(MemoryLayout<S>.size)
         var rng = SeededGenerator(seed: 1)
         var rows: [Row] = []
         for shape in Self.shapes {
@@ -92,12 +91,12 @@ struct BenchGEMM: ParsableCommand {
         ComputeThreads.count = 0
         if json {
             let data = try JSONEncoder.sorted.encode(
-                Report(scalar: "\(S.self)", peakGFLOPSPerCore: peak, clockGHz: clock, rows: rows))
+                Report(scalar: "\(S.self)", peakGFLOPSPerCore: peak, clockGHz: clockGHz, rows: rows))
             print(String(decoding: data, as: UTF8.self))
             return
         }
         print(String(format: "%@ peak per core: %.1f GFLOP/s (= %d FMA pipes × %d lanes × 2 × %.2f GHz)",
-                     "\(S.self)", peak, fmaPipes, lanes * MemoryLayout<Float>.size / MemoryLayout<S>.size, clock))
+                     "\(S.self)", peak, fmaPipes, lanes * MemoryLayout<Float>.size / MemoryLayout<S>.size, clockGHz))
         let labels = ["dlfs-1t", "dlfs-2t"] + (GEMMBackend.isOpenBLASAvailable ? ["openblas-1t", "openblas-2t"] : []) + ["naive"]
         print("shape (m×k×n)".padding(toLength: 22, withPad: " ", startingAt: 0)
               + labels.map { $0.leftPadded(to: 18) }.joined() + (GEMMBackend.isOpenBLASAvailable ? "   dlfs/openblas 1t" : ""))
