@@ -73,9 +73,9 @@ func descendPrintsTheFinalPointAsNumPy(learningRate: String, expected: String) t
 }
 
 @Test func descendPlotsOnePanelPerLearningRate() throws {
-    let directory = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let url = directory.appendingPathComponent("descent.svg")
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let url = directory.url.appendingPathComponent("descent.svg")
     let result = try dlfs("descend", "--init", "-3,4", "--lr", "0.1,10,1e-10", "--plot", url.path)
     #expect(result.status == 0)
     #expect(result.stdout == """
@@ -93,13 +93,13 @@ func descendPrintsTheFinalPointAsNumPy(learningRate: String, expected: String) t
 }
 
 @Test func gradientAndDerivativePlotsAreWellFormed() throws {
-    let directory = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let field = directory.appendingPathComponent("field.svg")
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanUp() }
+    let field = directory.url.appendingPathComponent("field.svg")
     #expect(try dlfs("gradient", "--plot", field.path).status == 0)
     #expect(try svgTexts(field).contains("x0"))
     try expectRenders(field)
-    let tangent = directory.appendingPathComponent("tangent.svg")
+    let tangent = directory.url.appendingPathComponent("tangent.svg")
     #expect(try dlfs("derivative", "--plot", tangent.path).status == 0)
     #expect(try svgTexts(tangent).contains("tangent at x = 5, slope 0.2"))
     try expectRenders(tangent)

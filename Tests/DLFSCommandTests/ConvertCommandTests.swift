@@ -10,9 +10,9 @@ struct ConvertCommandTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let output = directory.file("sample_weight.safetensors")
-        let result = try runDLFS(["convert", input, output])
-        #expect(result.status == 0, "\(result.error)")
-        #expect(result.output == """
+        let result = try dlfs(["convert", input, output])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == """
             wrote \(output): 6 arrays, 181440 bytes of data
               W1  F32  784x50
               W2  F32  50x100
@@ -28,9 +28,9 @@ struct ConvertCommandTests {
         for array in pickled.arrays { #expect(converted[array.name] == array, "\(array.name)") }
         // safetensors in, safetensors out: the same bytes again.
         let again = directory.file("again.safetensors")
-        let json = try runDLFS(["convert", output, again, "--json"])
-        #expect(json.status == 0, "\(json.error)")
-        #expect(json.output.hasPrefix("{\"input\":\"\(output)\",\"output\":\"\(again)\",\"arrays\":[{\"name\":\"W1\",\"dtype\":\"F32\",\"shape\":[784,50]},"))
+        let json = try dlfs(["convert", output, again, "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout.hasPrefix("{\"input\":\"\(output)\",\"output\":\"\(again)\",\"arrays\":[{\"name\":\"W1\",\"dtype\":\"F32\",\"shape\":[784,50]},"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: again)) == Data(contentsOf: URL(fileURLWithPath: output)))
     }
 
@@ -45,12 +45,12 @@ struct ConvertCommandTests {
         defer { directory.cleanUp() }
         let input = directory.file("evil.pkl"), output = directory.file("out.safetensors")
         try Data(bytes).write(to: URL(fileURLWithPath: input))
-        let result = try runDLFS(["convert", input, output])
+        let result = try dlfs(["convert", input, output])
         #expect(result.status != 0)
-        #expect(result.output.isEmpty)
-        let lines = result.error.split(separator: "\n")
-        #expect(lines.count == 1, "\(result.error)")
-        #expect(result.error.lowercased().hasPrefix("error: \(input): \(expected)".lowercased()), "\(result.error)")
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.lowercased().hasPrefix("error: \(input): \(expected)".lowercased()), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 }

@@ -3,12 +3,12 @@ import Testing
 
 /// `dlfs download` against `python3 -m http.server` on 127.0.0.1 serving the genuine MNIST test files,
 /// so the catalogue's real checksums are what gets verified.
-@Suite(.enabled(if: CommandRunner.mnistTestSetPresent, "MNIST test set absent from ../shared/data/mnist"))
+@Suite(.enabled(if: RealData.mnistTestSetPresent, "MNIST test set absent from ../shared/data/mnist"))
 struct DownloadCommandTests {
     @Test func downloadsTheTestSplitThroughAMirrorAndKeepsItVerified() throws {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", CommandRunner.mnist, "0"]
+        server.arguments = ["python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", RealData.mnist, "0"]
         let out = Pipe()
         server.standardOutput = out
         server.standardError = FileHandle.nullDevice
@@ -26,7 +26,7 @@ struct DownloadCommandTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dlfs-dl-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
 
-        let first = try CommandRunner.run(["download", "mnist", "--split", "test", "--data-dir", dir,
+        let first = try dlfs(["download", "mnist", "--split", "test", "--data-dir", dir,
                                            "--mirror", "http://127.0.0.1:\(port)/missing/", "--mirror", "http://127.0.0.1:\(port)/"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == "mnist: 2 files verified in \(dir)\n")
@@ -36,7 +36,7 @@ struct DownloadCommandTests {
         #expect(lines[1].contains("t10k-images-idx3-ubyte.gz ok, 1648877 bytes, checksum verified"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"])
 
-        let second = try CommandRunner.run(["download", "mnist", "--split", "test", "--data-dir", dir, "--mirror", "http://127.0.0.1:9/"])
+        let second = try dlfs(["download", "mnist", "--split", "test", "--data-dir", dir, "--mirror", "http://127.0.0.1:9/"])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stderr.split(separator: "\n").allSatisfy { $0.contains("already in") })
     }

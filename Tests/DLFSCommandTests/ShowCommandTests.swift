@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 
-@Suite(.enabled(if: CommandRunner.mnistTestSetPresent, "MNIST test set absent from ../shared/data/mnist"))
+@Suite(.enabled(if: RealData.mnistTestSetPresent, "MNIST test set absent from ../shared/data/mnist"))
 struct ShowCommandTests {
     @Test func drawsTheFirstTestDigitAsASeven() throws {
-        let result = try CommandRunner.run(["show", "--data-dir", CommandRunner.mnist, "--split", "test", "--index", "0"])
+        let result = try dlfs(["show", "--data-dir", RealData.mnist, "--split", "test", "--index", "0"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.first == "mnist test #0: label 7")
@@ -16,18 +16,17 @@ struct ShowCommandTests {
     }
 
     @Test func countsAndLabelsSeveralImages() throws {
-        let count = try CommandRunner.run(["show", "--data-dir", CommandRunner.mnist, "--count"])
+        let count = try dlfs(["show", "--data-dir", RealData.mnist, "--count"])
         #expect(count.stdout == "10000\n")
-        let labels = try CommandRunner.run(["show", "--data-dir", CommandRunner.mnist, "--index", "8", "--index", "9"])
+        let labels = try dlfs(["show", "--data-dir", RealData.mnist, "--index", "8", "--index", "9"])
         #expect(labels.stdout.split(separator: "\n").filter { $0.hasPrefix("mnist") } == ["mnist test #8: label 5", "mnist test #9: label 9"])
     }
 
     @Test func writesAPNGGrid() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dlfs-png-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("digits.png").path
-        let result = try CommandRunner.run(["show", "--data-dir", CommandRunner.mnist, "--index", "0", "--index", "1",
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("digits.png")
+        let result = try dlfs(["show", "--data-dir", RealData.mnist, "--index", "0", "--index", "1",
                                             "--png", path, "--scale", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "wrote \(path): 2 images, 118x60 pixels; labels 7 2\n")
@@ -38,44 +37,41 @@ struct ShowCommandTests {
     }
 
     @Test func anOutOfRangeIndexIsOneErrorLine() throws {
-        let result = try CommandRunner.run(["show", "--data-dir", CommandRunner.mnist, "--index", "10000"])
+        let result = try dlfs(["show", "--data-dir", RealData.mnist, "--index", "10000"])
         #expect(result.status != 0)
         #expect(result.errorLines == ["error: --index 10000 is outside 0..<10000 for mnist test"])
     }
 }
 
 @Suite struct CommandErrorTests {
-    func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dlfs-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     @Test func aDirectoryMissingAFileIsOneErrorLine() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try CommandRunner.run(["show", "--data-dir", dir])
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let dir = directory.path
+        let result = try dlfs(["show", "--data-dir", dir])
         #expect(result.status != 0)
         #expect(result.errorLines == ["error: \(dir)/t10k-images-idx3-ubyte.gz: missing (neither t10k-images-idx3-ubyte.gz nor t10k-images-idx3-ubyte is in the directory)"])
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func aBadFileIsNamedInOneErrorLine() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let dir = directory.path
         // A raw images file whose magic says float32, beside an empty labels file.
         try Data([0, 0, 0x0D, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]).write(to: URL(fileURLWithPath: "\(dir)/t10k-images-idx3-ubyte"))
         try Data().write(to: URL(fileURLWithPath: "\(dir)/t10k-labels-idx1-ubyte.gz"))
-        let result = try CommandRunner.run(["show", "--data-dir", dir])
+        let result = try dlfs(["show", "--data-dir", dir])
         #expect(result.status != 0)
         #expect(result.errorLines == ["error: \(dir)/t10k-images-idx3-ubyte: IDX element type 0x0d (float32) is not supported; expected 0x08 (unsigned byte)"])
     }
 
     @Test func nothingFoundListsThePlacesLooked() throws {
-        let home = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: home) }
+        let homeDirectory = try TemporaryDirectory()
+        defer { homeDirectory.cleanUp() }
+        let home = homeDirectory.path
         let refused = "http://127.0.0.1:9/"
-        let result = try CommandRunner.run(["show"], environment: ["HOME": home, "DLFS_MNIST_MIRRORS": refused, "PATH": "/usr/bin:/bin"])
+        let result = try dlfs(["show"], environment: ["HOME": home, "DLFS_MNIST_MIRRORS": refused, "PATH": "/usr/bin:/bin"])
         #expect(result.status != 0)
         let error = try #require(result.errorLines.first)
         #expect(result.errorLines.count == 1)
@@ -87,7 +83,7 @@ struct ShowCommandTests {
     }
 
     @Test func unknownDatasetIsOneErrorLine() throws {
-        let result = try CommandRunner.run(["download", "cifar"])
+        let result = try dlfs(["download", "cifar"])
         #expect(result.status != 0)
         #expect(result.errorLines == ["error: unknown dataset 'cifar'; known datasets: mnist, fashion-mnist"])
     }

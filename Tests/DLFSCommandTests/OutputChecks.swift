@@ -4,43 +4,6 @@ import Testing
 import FoundationXML
 #endif
 
-/// `DLFS_REQUIRE_DATA=1` (set by CI) turns a missing external tool from a skip into a failure.
-let requireData = ProcessInfo.processInfo.environment["DLFS_REQUIRE_DATA"] == "1"
-
-/// The built `dlfs` executable: in the build products directory that also holds this test bundle.
-let chapterFourDLFSExecutable: URL? = {
-    var directory = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
-    for _ in 0..<5 {
-        directory = directory.deletingLastPathComponent()
-        let candidate = directory.appendingPathComponent("dlfs")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-    }
-    return nil
-}()
-
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs `dlfs` with `arguments` and collects its output.
-func dlfs(_ arguments: String...) throws -> CommandResult {
-    let executable = try #require(chapterFourDLFSExecutable, "the dlfs executable was not found next to the test bundle")
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                         stderr: String(decoding: stderr, as: UTF8.self))
-}
-
 /// Parses a JSON object printed by `--json`.
 func jsonObject(_ text: String) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -71,7 +34,7 @@ func expectRenders(_ svg: URL) throws {
     let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
     guard let tool = paths.map({ URL(fileURLWithPath: String($0)).appendingPathComponent("rsvg-convert") })
         .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        if requireData { Issue.record("rsvg-convert is not on PATH but DLFS_REQUIRE_DATA=1 (install librsvg2-bin)") }
+        if RealData.required { Issue.record("rsvg-convert is not on PATH but DLFS_REQUIRE_DATA=1 (install librsvg2-bin)") }
         else { print("skipping rendering check: rsvg-convert not on PATH (install librsvg2-bin)") }
         return
     }
@@ -83,10 +46,4 @@ func expectRenders(_ svg: URL) throws {
     process.waitUntilExit()
     #expect(process.terminationStatus == 0)
     #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
-}
-
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("dlfs-cmd-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }
