@@ -11,6 +11,9 @@ import PackageDescription
 let isDependency = Context.packageDirectory.split(separator: "/").contains("checkouts")
 let portable = isDependency || Context.environment["DLFS_PORTABLE"] == "1"
 let nativeCPU: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"])]
+/// The numeric libraries are optimised in debug builds too: unoptimised SIMD code runs some hundred times
+/// slower, which would turn the real-data tests of `swift test` from seconds into many minutes.
+let computeTarget: [SwiftSetting] = nativeCPU + (portable ? [] : [.unsafeFlags(["-O"], .when(configuration: .debug))])
 
 let package = Package(
     name: "DLFS",
@@ -36,13 +39,13 @@ let package = Package(
                 .product(name: "Numerics", package: "swift-numerics"),
                 .target(name: "COpenBLAS", condition: .when(platforms: [.linux], traits: ["OpenBLAS"])),
             ],
-            swiftSettings: nativeCPU),
-        .target(name: "DLFSNN", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
+            swiftSettings: computeTarget),
+        .target(name: "DLFSNN", dependencies: ["DLFSCore"], swiftSettings: computeTarget),
         .target(
             name: "DLFSData",
-            dependencies: ["DLFSCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: nativeCPU),
-        .target(name: "DLFSIO", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
+            dependencies: ["DLFSCore", "DLFSNN", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: computeTarget),
+        .target(name: "DLFSIO", dependencies: ["DLFSCore"], swiftSettings: computeTarget),
         .target(name: "DLFSPlot", dependencies: []),
         .target(name: "DLFS", dependencies: ["DLFSCore", "DLFSNN", "DLFSData", "DLFSIO", "DLFSPlot"]),
         .executableTarget(
@@ -50,7 +53,7 @@ let package = Package(
             dependencies: ["DLFS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: nativeCPU),
         .testTarget(name: "DLFSCoreTests", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
-        .testTarget(name: "DLFSNNTests", dependencies: ["DLFSNN", "DLFSCore"]),
+        .testTarget(name: "DLFSNNTests", dependencies: ["DLFSNN", "DLFSCore", "DLFSData", "DLFSIO"]),
         .testTarget(name: "DLFSDataTests", dependencies: ["DLFSData"]),
         .testTarget(name: "DLFSIOTests", dependencies: ["DLFSIO", "DLFSCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DLFSPlotTests", dependencies: ["DLFSPlot"]),

@@ -20,4 +20,16 @@ enum Timing {
         times.sort()
         return times[times.count / 2]
     }
+
+    /// The median of exactly `runs` timed runs, with no warm-up: with one run, the first pass as a
+    /// script would time it.
+    static func median(runs: Int, _ body: () -> Void) -> Double {
+        var times: [Double] = []
+        for _ in 0..<max(runs, 1) {
+            let t0 = now()
+            body()
+            times.append(now() - t0)
+        }
+        return times.sorted()[times.count / 2]
+    }
 }

@@ -31,11 +31,11 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
 @_specialize(where S == Double)
 public func affineRows<S: TensorScalar>(
     x: UnsafePointer<S>, n: Int, k: Int, w: UnsafePointer<S>, b: UnsafePointer<S>, m: Int,
-    out: UnsafeMutablePointer<S>, activation: Activation
+    out: UnsafeMutablePointer<S>, activation: Activation, threads: Int = ComputeThreads.count
 ) {
     let block = 240  // a multiple of the micro-tile height; 240 rows of 50 floats stay in L1/L2
     let blocks = (n + block - 1) / block
-    let threads = n * k * m < 2_000_000 ? 1 : ComputeThreads.count
+    let threads = n * k * m < 2_000_000 ? 1 : max(threads, 1)
     let perThread = (blocks + threads - 1) / threads
     parallelFor(min(threads, blocks)) { t in
         for blockIndex in (t * perThread)..<min(blocks, (t + 1) * perThread) {

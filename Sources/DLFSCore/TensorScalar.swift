@@ -12,6 +12,8 @@ where Self.RawSignificand: FixedWidthInteger {
     /// eˣ in every lane, vectorised (Kernels/VectorMath.swift); inputs beyond the finite range clamp to
     /// its ends, so no number gives inf or NaN.
     static func exp(_ x: Vector) -> Vector
+    /// 1 / (1 + e⁻ˣ) in every lane, finite for every input (Kernels/VectorMath.swift).
+    static func sigmoid(_ x: Vector) -> Vector
 }
 
 extension Float: TensorScalar {

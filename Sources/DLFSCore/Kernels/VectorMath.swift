@@ -6,8 +6,11 @@
 extension Float {
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let x = x.clamped(lowerBound: .init(repeating: -87.3), upperBound: .init(repeating: 88.3))
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        let x = clampedForExp(x)
+        // Adding 1.5·2²³ rounds x·log₂e to the nearest integer n and leaves n in the low mantissa bits
+        // (SIMD's `rounded` and lane-wise float → int conversion go through slow scalar generic code).
+        let t = x * 1.442_695_04 + 12_582_912
+        let n = t - 12_582_912
         let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
         var p = SIMD16<Float>(repeating: 1.987_569_15e-4)
         p = p * r + 1.398_199_95e-3
@@ -16,43 +19,90 @@ extension Float {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         p = p * (r * r) + r + 1
-        let bits = (SIMD16<Int32>(truncatingIfNeeded: SIMD16<Int32>(n) &+ 127)) &<< 23
-        return p * unsafeBitCast(bits, to: SIMD16<Float>.self)
+        let shifted = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        return p * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD16<Float>.self)
     }
 }
 
 extension Double {
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        let x = x.clamped(lowerBound: .init(repeating: -708), upperBound: .init(repeating: 709))
-        let n = (x * 1.442_695_040_888_963_4).rounded(.toNearestOrEven)
+        let x = clampedForExp(x)
+        let t = x * 1.442_695_040_888_963_4 + 6_755_399_441_055_744  // rounds, as for Float
+        let n = t - 6_755_399_441_055_744
         let r = x - n * 6.931_471_803_691_238_2e-1 - n * 1.908_214_929_270_587_7e-10
         // Taylor series to r¹³: the next term is below 5e-18 for |r| ≤ ln2/2.
         var p = SIMD8<Double>(repeating: 1.0 / 6_227_020_800)
         for d in stride(from: 12, through: 1, by: -1) { p = p * r + 1 / Double(factorial(d)) }
         p = p * r + 1
-        let bits = (SIMD8<Int64>(n) &+ 1023) &<< 52
-        return p * unsafeBitCast(bits, to: SIMD8<Double>.self)
+        let shifted = unsafeBitCast(t, to: SIMD8<Int64>.self) &- 0x4338_0000_0000_0000
+        return p * unsafeBitCast((shifted &+ 1023) &<< 52, to: SIMD8<Double>.self)
     }
+}
+
+/// x limited to [−87.3, 88.3], where 2ⁿ has a normal exponent; NaN stays NaN. Done on the bits (for
+/// floats of one sign, larger magnitude means larger bits), since SIMD `clamped` and `pointwiseMin`
+/// run lane by lane with NaN checks.
+@inlinable @inline(__always)
+func clampedForExp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let bits = unsafeBitCast(x, to: SIMD16<Int32>.self)
+    let sign = bits & Int32(bitPattern: 0x8000_0000), magnitude = bits & 0x7FFF_FFFF
+    let negative = bits &>> 31
+    let limit = (Int32(bitPattern: (87.3 as Float).bitPattern) & negative)
+        | (Int32(bitPattern: (88.3 as Float).bitPattern) & ~negative)
+    let over = (limit &- magnitude) &>> 31                   // all ones where |x| > limit
+    let nan = (0x7F80_0000 &- magnitude) &>> 31              // all ones where x is NaN
+    let clamped = (magnitude & ~over) | (limit & over) | (0x7FC0_0000 & nan)
+    return unsafeBitCast(clamped | sign, to: SIMD16<Float>.self)
+}
+
+/// x limited to [−708, 709] as for Float.
+@inlinable @inline(__always)
+func clampedForExp(_ x: SIMD8<Double>) -> SIMD8<Double> {
+    let bits = unsafeBitCast(x, to: SIMD8<Int64>.self)
+    let sign = bits & Int64(bitPattern: 0x8000_0000_0000_0000), magnitude = bits & 0x7FFF_FFFF_FFFF_FFFF
+    let negative = bits &>> 63
+    let limit = (Int64(bitPattern: (708.0).bitPattern) & negative) | (Int64(bitPattern: (709.0).bitPattern) & ~negative)
+    let over = (limit &- magnitude) &>> 63
+    let nan = (0x7FF0_0000_0000_0000 &- magnitude) &>> 63
+    let clamped = (magnitude & ~over) | (limit & over) | (0x7FF8_0000_0000_0000 & nan)
+    return unsafeBitCast(clamped | sign, to: SIMD8<Double>.self)
 }
 
 @inlinable @inline(__always)
 func factorial(_ n: Int) -> Int { n <= 1 ? 1 : n * factorial(n - 1) }
 
-extension TensorScalar {
-    /// 1 / (1 + e⁻ˣ), exact in form and finite for every input: e^−|x| never overflows, and for x < 0 the
-    /// result is e^x / (1 + e^x), so large negative inputs (raw 0-255 pixels times weights) give tiny
-    /// positive values rather than 1/inf.
+/// 1 / (1 + e⁻ˣ), exact in form and finite for every input: e^−|x| never overflows, and for x < 0 the
+/// result is e^x / (1 + e^x), so large negative inputs (raw 0-255 pixels times weights) give tiny positive
+/// values rather than 1/inf. |x| and the choice between the two forms are bit operations on the sign:
+/// SIMD comparisons and masked `replacing` run lane by lane, several times slower than the whole sigmoid.
+extension Float {
     @inlinable @inline(__always)
-    public static func sigmoid(_ x: Vector) -> Vector {
-        let negativeMagnitude = x.replacing(with: -x, where: x .> 0)
-        let e: Vector = exp(negativeMagnitude)     // e^−|x| in (0, 1]
+    public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
+        let e = exp(-unsafeBitCast(bits & 0x7FFF_FFFF, to: SIMD16<Float>.self))   // e^−|x| in (0, 1]
         let s = 1 / (1 + e)
-        var result = e * s
-        result.replace(with: s, where: x .>= 0)
-        return result
+        let negative = unsafeBitCast(unsafeBitCast(x, to: SIMD16<Int32>.self) &>> 31, to: SIMD16<UInt32>.self)
+        let chosen = (unsafeBitCast(e * s, to: SIMD16<UInt32>.self) & negative)
+            | (unsafeBitCast(s, to: SIMD16<UInt32>.self) & ~negative)
+        return unsafeBitCast(chosen, to: SIMD16<Float>.self)
     }
+}
 
+extension Double {
+    @inlinable @inline(__always)
+    public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
+        let e = exp(-unsafeBitCast(bits & 0x7FFF_FFFF_FFFF_FFFF, to: SIMD8<Double>.self))
+        let s = 1 / (1 + e)
+        let negative = unsafeBitCast(unsafeBitCast(x, to: SIMD8<Int64>.self) &>> 63, to: SIMD8<UInt64>.self)
+        let chosen = (unsafeBitCast(e * s, to: SIMD8<UInt64>.self) & negative)
+            | (unsafeBitCast(s, to: SIMD8<UInt64>.self) & ~negative)
+        return unsafeBitCast(chosen, to: SIMD8<Double>.self)
+    }
+}
+
+extension TensorScalar {
     /// Applies a vector function to a buffer in place: whole vectors, then the tail through a padded vector.
     @inlinable @inline(__always)
     public static func apply(_ buffer: UnsafeMutablePointer<Self>, count: Int, _ f: (Vector) -> Vector) {
@@ -65,10 +115,12 @@ extension TensorScalar {
             i += width
         }
         if i < count {
+            // Byte copies in and out of a zero-padded vector: setting lanes one by one goes through memory.
+            let bytes = (count - i) * MemoryLayout<Self>.stride
             var v = Vector()
-            for j in 0..<(count - i) { v[j] = buffer[i + j] }
-            let y = f(v)
-            for j in 0..<(count - i) { buffer[i + j] = y[j] }
+            withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: raw + i * MemoryLayout<Self>.stride, byteCount: bytes) }
+            var y = f(v)
+            withUnsafeBytes(of: &y) { (raw + i * MemoryLayout<Self>.stride).copyMemory(from: $0.baseAddress!, byteCount: bytes) }
         }
     }
 }

@@ -1,0 +1,91 @@
+import ArgumentParser
+import DLFS
+import Foundation
+
+/// `dlfs gradcheck`: chapter 5's gradient check — numerical against backprop gradients, in Double.
+struct GradCheck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradcheck",
+        abstract: "Compare numerical and backprop gradients of the two-layer net on a small batch (Double).",
+        discussion: """
+            Prints `W1:<mean absolute difference>` for each parameter as the book's gradient_check.py, then \
+            the relative differences Σ|numerical − backprop| / Σ|backprop|. Exits non-zero when one exceeds \
+            --tolerance.
+            """)
+
+    @Option(help: "The dataset: mnist or fashion-mnist.")
+    var dataset = "mnist"
+    @Option(help: "A directory holding the IDX files; otherwise the usual lookup order.")
+    var dataDir: String?
+    @Option(help: "The split whose first images form the batch (the book: train).")
+    var split: Split = .train
+    @Option(help: "Images in the batch (the book: 3).")
+    var batchSize = 3
+    @Option(help: "Hidden units.")
+    var hidden = 50
+    @Option(help: "Hidden activation: relu (the book's chapter-5 net) or sigmoid.")
+    var activation: HiddenActivation = .relu
+    @Option(help: "Seed of the weights.")
+    var seed: UInt64 = 42
+    @Option(help: "Largest relative difference accepted.")
+    var tolerance = 1e-6
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        guard hidden > 0 else { throw ValidationError("--hidden must be at least 1, not \(hidden)") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let info = try DatasetInfo.named(dataset)
+            let directory = try await DataLocator().locate(info, splits: [split], dataDir: dataDir)
+            let set = try Dataset.read(info, splits: [split], from: directory).split(split)
+            guard batchSize <= set.count else {
+                throw ValidationError("--batch-size \(batchSize) is larger than the \(set.count) images of \(info.name) \(split)")
+            }
+            let batch = set.tensors(rows: 0..<batchSize)
+            let x = batch.images.converted(to: Double.self)
+            let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
+            var rng = SeededGenerator(seed: seed)
+            let net = TwoLayerNet<Double>(inputSize: set.featureCount, hiddenSize: hidden, outputSize: info.classCount,
+                                          activation: activation.layer, using: &rng)
+            let numerical = net.numericalGradient(x, t), backprop = net.gradient(x, t)
+            var rows: [GradCheckRow] = []
+            for ((name, n), (_, b)) in zip(numerical.named, backprop.named) {
+                let differences = zip(n.scalars, b.scalars).map { abs($0 - $1) }
+                let total = differences.reduce(0, +), size = b.scalars.map(abs).reduce(0, +)
+                rows.append(GradCheckRow(name: name, meanAbsoluteDifference: total / Double(differences.count),
+                                         relativeDifference: size > 0 ? total / size : total))
+            }
+            let passed = rows.allSatisfy { $0.relativeDifference <= tolerance }
+            if json {
+                try printJSON(GradCheckReport(dataset: info.name, batchSize: batchSize, activation: activation.rawValue,
+                                              seed: seed, tolerance: tolerance, passed: passed, parameters: rows))
+            } else {
+                for row in rows { print("\(row.name):\(row.meanAbsoluteDifference)") }
+                print("relative: " + rows.map { "\($0.name) \(String(format: "%.2e", $0.relativeDifference))" }.joined(separator: ", "))
+            }
+            if !passed {
+                let worst = rows.max { $0.relativeDifference < $1.relativeDifference }!
+                throw CommandFailure("gradient check failed: \(worst.name) differs by \(worst.relativeDifference) (tolerance \(tolerance))")
+            }
+        }
+    }
+}
+
+private struct GradCheckRow: Encodable {
+    var name: String
+    var meanAbsoluteDifference, relativeDifference: Double
+}
+
+private struct GradCheckReport: Encodable {
+    var dataset: String
+    var batchSize: Int
+    var activation: String
+    var seed: UInt64
+    var tolerance: Double
+    var passed: Bool
+    var parameters: [GradCheckRow]
+}

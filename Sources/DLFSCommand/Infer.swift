@@ -1,0 +1,121 @@
+import ArgumentParser
+import DLFS
+import Foundation
+
+/// `dlfs infer`: chapter 3's ready-trained network over a test set, one image at a time and in batches.
+struct Infer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the chapter-3 network (sample_weight.pkl or safetensors) over a test set.",
+        discussion: """
+            Prints the accuracy in the book's format (Accuracy:0.9352 for sample_weight.pkl on MNIST), the \
+            first predictions, and the time of the whole pass one image at a time and in batches. Loading is \
+            not timed. Batches are shared among the compute threads; one image at a time uses one thread.
+            """)
+
+    @Option(help: "The weights: the book's sample_weight.pkl, or safetensors with W1, b1, W2, b2, W3, b3.")
+    var weights: String
+
+    @Option(help: "The dataset: mnist or fashion-mnist.")
+    var dataset = "mnist"
+
+    @Option(help: "A directory holding the IDX files (gzip or raw); otherwise the usual lookup order.")
+    var dataDir: String?
+
+    @Option(help: "Images per batch in the batched pass.")
+    var batchSize = 100
+
+    @Flag(help: "Feed raw 0-255 pixels instead of dividing by 255 (the book's normalize=False).")
+    var noNormalize = false
+
+    @Option(help: "Compute threads (0: one per core).")
+    var threads = 0
+
+    @Option(help: "Timed passes of each kind; the median is reported.")
+    var repeats = 1
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more, not \(threads)") }
+        guard repeats > 0 else { throw ValidationError("--repeats must be at least 1, not \(repeats)") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            ComputeThreads.count = threads
+            let (info, net, images, labels) = try await Self.load(weights: weights, dataset: dataset, dataDir: dataDir,
+                                                                  normalize: !noNormalize)
+            guard batchSize <= labels.count else {
+                throw ValidationError("--batch-size \(batchSize) is larger than the \(labels.count) images of \(info.name) test")
+            }
+
+            var single: [Int] = [], batched: [Int] = []
+            let singleSeconds = Timing.median(runs: repeats) { single = net.classify(images, batchSize: 1) }
+            let batchSeconds = Timing.median(runs: repeats) { batched = net.classify(images, batchSize: batchSize) }
+            let correct = zip(batched, labels).count { $0 == $1 }
+            let report = InferReport(
+                weights: weights, dataset: info.name, count: labels.count, batchSize: batchSize,
+                threads: ComputeThreads.count, normalized: !noNormalize, correctCount: correct,
+                accuracy: Double(correct) / Double(labels.count),
+                singleCorrectCount: zip(single, labels).count { $0 == $1 },
+                firstPredictions: Array(batched.prefix(10)), firstLabels: Array(labels.prefix(10)),
+                singleSeconds: singleSeconds, batchSeconds: batchSeconds, speedup: singleSeconds / batchSeconds)
+            if json { try printJSON(report) } else { report.printText() }
+        }
+    }
+
+    /// The network from the weight file and the test split as tensors; errors name the file.
+    static func load(weights: String, dataset: String, dataDir: String?, normalize: Bool) async throws
+        -> (DatasetInfo, ThreeLayerNet<Float>, Tensor<Float>, [Int]) {
+        let info = try DatasetInfo.named(dataset)
+        let directory = try await DataLocator().locate(info, splits: [.test], dataDir: dataDir)
+        let set = try Dataset.read(info, splits: [.test], from: directory).split(.test)
+        let arrays = try loadWeights(weights)
+        let net: ThreeLayerNet<Float>
+        do {
+            let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) },
+                                            uniquingKeysWith: { first, _ in first })
+            net = try ThreeLayerNet(parameters: parameters, inputSize: set.pixelsPerImage, outputSize: info.classCount)
+        } catch let error as NetworkParameterError {
+            throw CommandFailure("\(weights): \(error)")
+        } catch var error as WeightFileError {
+            error.file = weights
+            throw error
+        }
+        return (info, net, set.tensors(normalize: normalize).images, set.labels.map(Int.init))
+    }
+}
+
+/// What `dlfs infer` measured; printed as text or as one JSON object.
+private struct InferReport: Encodable {
+    var weights, dataset: String
+    var count, batchSize, threads: Int
+    var normalized: Bool
+    var correctCount: Int
+    var accuracy: Double
+    var singleCorrectCount: Int
+    var firstPredictions, firstLabels: [Int]
+    var singleSeconds, batchSeconds: Double
+    var speedup: Double
+
+    func printText() {
+        // The book prints str(float(accuracy_cnt) / len(x)): Python's shortest repr.
+        print("Accuracy:\(accuracy)")
+        if singleCorrectCount != correctCount {
+            print("(one image at a time: \(singleCorrectCount) correct; batches: \(correctCount))")
+        }
+        print("first predictions: \(firstPredictions.map(String.init).joined(separator: " "))"
+              + " (labels \(firstLabels.map(String.init).joined(separator: " ")))")
+        print(timingLine("one image at a time:", singleSeconds))
+        print(timingLine("batches of \(batchSize):".padding(toLength: 20, withPad: " ", startingAt: 0), batchSeconds))
+        print("speed-up: \(String(format: "%.1f", speedup))x (\(threads) thread\(threads == 1 ? "" : "s") for batches)")
+    }
+
+    private func timingLine(_ label: String, _ seconds: Double) -> String {
+        let perImage = seconds / Double(count) * 1e6
+        return "\(label) \(count) images in \(String(format: "%.2f", seconds * 1e3)) ms"
+            + " (\(String(format: "%.2f", perImage)) µs per image, \(Int((Double(count) / seconds).rounded())) images/s)"
+    }
+}

@@ -1,0 +1,26 @@
+import DLFSCore
+import DLFSNN
+
+/// An image set is what the trainer learns from and evaluates on: each image a row of pixels scaled to
+/// 0...1 as the book's `normalize=True` does it (`x.astype(float32) / 255`, also for Double training),
+/// converted from bytes only as rows are gathered.
+extension ImageSet: ExampleSet {
+    public var featureCount: Int { pixelsPerImage }
+
+    public func label(at index: Int) -> Int { Int(labels[index]) }
+
+    public func gatherFeatures<S: TensorScalar>(_ indices: UnsafeBufferPointer<Int>, into buffer: UnsafeMutablePointer<S>) {
+        let total = indices.count * pixelsPerImage
+        if S.self == Float.self {
+            let floats = UnsafeMutableRawPointer(buffer).assumingMemoryBound(to: Float.self)
+            gatherImages(rows: indices, into: UnsafeMutableBufferPointer(start: floats, count: total), normalize: true)
+        } else {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: pixelsPerImage) { row in
+                for (r, index) in indices.enumerated() {
+                    gatherImages(rows: CollectionOfOne(index), into: row, normalize: true)
+                    for p in 0..<pixelsPerImage { buffer[r * pixelsPerImage + p] = S(row[p]) }
+                }
+            }
+        }
+    }
+}

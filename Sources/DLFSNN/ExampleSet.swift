@@ -1,0 +1,39 @@
+import DLFSCore
+
+/// A labelled set of examples the trainer draws batches from and evaluates on, without holding it as
+/// one big floating-point tensor (DLFSData's `ImageSet` keeps bytes and converts rows as they are used).
+public protocol ExampleSet: Sendable {
+    var count: Int { get }
+    /// Values per example: 784 for a 28×28 image.
+    var featureCount: Int { get }
+    var classCount: Int { get }
+    /// The class of example `index`.
+    func label(at index: Int) -> Int
+    /// Writes the features of the examples at `indices`, one row after another, into `buffer`.
+    func gatherFeatures<S: TensorScalar>(_ indices: UnsafeBufferPointer<Int>, into buffer: UnsafeMutablePointer<S>)
+}
+
+/// Examples held as a tensor (n, features) with class labels: for tests and small experiments.
+public struct TensorExamples<Scalar: TensorScalar>: ExampleSet {
+    public let features: Tensor<Scalar>
+    public let labels: [Int]
+    public let classCount: Int
+
+    public init(features: Tensor<Scalar>, labels: [Int], classCount: Int) {
+        precondition(features.rank == 2 && features.shape[0] == labels.count, "TensorExamples: \(features.shape) for \(labels.count) labels")
+        self.features = features; self.labels = labels; self.classCount = classCount
+    }
+
+    public var count: Int { labels.count }
+    public var featureCount: Int { features.shape[1] }
+    public func label(at index: Int) -> Int { labels[index] }
+
+    public func gatherFeatures<S: TensorScalar>(_ indices: UnsafeBufferPointer<Int>, into buffer: UnsafeMutablePointer<S>) {
+        let width = featureCount
+        features.withUnsafeBufferPointer { f in
+            for (r, index) in indices.enumerated() {
+                for j in 0..<width { buffer[r * width + j] = S(f[index * width + j]) }
+            }
+        }
+    }
+}
