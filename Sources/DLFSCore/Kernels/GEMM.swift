@@ -59,7 +59,8 @@ public func gemm<S: TensorScalar>(
     }
 }
 
-/// One thread's GEMM: the BLIS loop nest over packed blocks.
+/// One thread's GEMM: the BLIS loop nest over packed blocks. A is packed only when C is wide enough to
+/// reuse each packed value many times (`Blocking.packAMinColumns`); otherwise the kernel reads it in place.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 @inline(never)
@@ -70,30 +71,43 @@ func blockedGEMM<S: TensorScalar>(
     c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
 ) {
     let mr = Blocking.mr, nr = S.Vector.scalarCount
-    let kcMax = min(k, Blocking.kc)
+    let kcMax = Blocking.kc(depth: k)
     let ncMax = min((n + nr - 1) / nr * nr, Blocking.nc)
     let mcMax = min((m + mr - 1) / mr * mr, Blocking.mc)
+    let packsA = n > Blocking.packAMinColumns
     PackBuffers.with { buffers in
         let size = MemoryLayout<S>.stride
-        buffers.reserve(aBytes: mcMax * kcMax * size, bBytes: ncMax * kcMax * size)
+        buffers.reserve(aBytes: packsA ? mcMax * kcMax * size : 0, bBytes: ncMax * kcMax * size)
         let packedA = buffers.a.assumingMemoryBound(to: S.self)
         let packedB = buffers.b.assumingMemoryBound(to: S.self)
+        // Element (i, p) of op(A) in place is at a[i * rowStride + p * depthStride].
+        let rowStride = transposeA ? 1 : lda, depthStride = transposeA ? lda : 1
         for j0 in stride(from: 0, to: n, by: Blocking.nc) {
             let nc = min(Blocking.nc, n - j0)
-            for p0 in stride(from: 0, to: k, by: Blocking.kc) {
-                let kc = min(Blocking.kc, k - p0)
+            for p0 in stride(from: 0, to: k, by: kcMax) {
+                let kc = min(kcMax, k - p0)
                 let add = accumulate || p0 > 0
                 packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, nc, into: packedB)
                 for i0 in stride(from: 0, to: m, by: Blocking.mc) {
                     let mc = min(Blocking.mc, m - i0)
-                    packA(a, lda: lda, transposed: transposeA, rows: i0, mc, depths: p0, kc, into: packedA)
+                    if packsA {
+                        packA(a, lda: lda, transposed: transposeA, rows: i0, mc, depths: p0, kc, into: packedA)
+                    }
                     for js in stride(from: 0, to: nc, by: nr) {
                         let bSliver = packedB + js * kc
                         for iS in stride(from: 0, to: mc, by: mr) {
-                            microKernel(
-                                kc: kc, a: packedA + iS * kc, b: bSliver,
-                                c: c + (i0 + iS) * ldc + j0 + js, ldc: ldc,
-                                rows: min(mr, mc - iS), columns: min(nr, nc - js), accumulate: add)
+                            let tile = c + (i0 + iS) * ldc + j0 + js
+                            let rows = min(mr, mc - iS), columns = min(nr, nc - js)
+                            if packsA {
+                                microKernel(kc: kc, a: packedA + iS * kc, rowStride: 1, depthStride: mr,
+                                            b: bSliver, c: tile, ldc: ldc, rows: rows, columns: columns,
+                                            accumulate: add)
+                            } else {
+                                microKernel(kc: kc, a: a + (i0 + iS) * rowStride + p0 * depthStride,
+                                            rowStride: rowStride, depthStride: depthStride,
+                                            b: bSliver, c: tile, ldc: ldc, rows: rows, columns: columns,
+                                            accumulate: add)
+                            }
                         }
                     }
                 }

@@ -4,9 +4,20 @@ import Synchronization
 /// of A in L2, a (KC × NC) block of B in L3.
 @usableFromInline enum Blocking {
     @usableFromInline static let mr = 6
-    @usableFromInline static let kc = 256
+    /// The deepest K block; K is cut into equal blocks no deeper than this, so no thin last block costs a
+    /// whole extra pass over C (784 = 2 × 392, not 3 × 256 + 16).
+    @usableFromInline static let kcMax = 384
     @usableFromInline static let mc = 144
     @usableFromInline static let nc = 4080
+    /// Up to this many columns of C, A is read in place instead of packed: each value of A then feeds
+    /// too few multiply-adds to pay for copying it.
+    @usableFromInline static let packAMinColumns = 128
+
+    /// The K block for a product of depth k: equal blocks of at most `kcMax`.
+    @inlinable static func kc(depth k: Int) -> Int {
+        let blocks = (k + kcMax - 1) / kcMax
+        return (k + blocks - 1) / blocks
+    }
 }
 
 /// Packing buffers, kept in a pool and reused: a tiny product such as (100, 50) · (50, 10) costs about
@@ -59,14 +70,15 @@ func packA<S: TensorScalar>(
                 out += mr
             }
         } else {
-            for r in 0..<mr {
-                if r < live {
-                    let src = a + (i0 + s + r) * lda + p0
-                    for p in 0..<kc { out[p * mr + r] = src[p] }
-                } else {
-                    for p in 0..<kc { out[p * mr + r] = 0 }
-                }
+            // Six rows read in step; the writes run straight through the sliver.
+            let last = live - 1
+            let r0 = a + (i0 + s) * lda + p0, r1 = r0 + min(1, last) * lda, r2 = r0 + min(2, last) * lda
+            let r3 = r0 + min(3, last) * lda, r4 = r0 + min(4, last) * lda, r5 = r0 + min(5, last) * lda
+            for p in 0..<kc {
+                out[6 * p] = r0[p]; out[6 * p + 1] = r1[p]; out[6 * p + 2] = r2[p]
+                out[6 * p + 3] = r3[p]; out[6 * p + 4] = r4[p]; out[6 * p + 5] = r5[p]
             }
+            if live < mr { for p in 0..<kc { for r in live..<mr { out[p * mr + r] = 0 } } }
             out += kc * mr
         }
     }
