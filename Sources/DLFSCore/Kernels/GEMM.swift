@@ -82,23 +82,41 @@ func blockedGEMM<S: TensorScalar>(
         let packedB = buffers.b.assumingMemoryBound(to: S.self)
         // Element (i, p) of op(A) in place is at a[i * rowStride + p * depthStride].
         let rowStride = transposeA ? 1 : lda, depthStride = transposeA ? lda : 1
+        // A few columns past the last full sliver go through an edge kernel (EdgeKernel.swift): dot
+        // products when A is row-major, vectors over rows when it is transposed.
+        let edge = n % nr
+        let dotEdge = !transposeA && edge > 0 && edge <= EdgeColumns.maxWidth
         for j0 in stride(from: 0, to: n, by: Blocking.nc) {
             let nc = min(Blocking.nc, n - j0)
+            let edgeHere = dotEdge && j0 + nc == n
+            let ncMain = edgeHere ? nc - edge : nc
             for p0 in stride(from: 0, to: k, by: kcMax) {
                 let kc = min(kcMax, k - p0)
                 let add = accumulate || p0 > 0
-                packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, nc, into: packedB)
+                packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, ncMain, into: packedB)
+                let packedEdge = packedB + ncMain * kc
+                if edgeHere {
+                    packBTransposed(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0 + ncMain, edge,
+                                    into: packedEdge)
+                }
                 for i0 in stride(from: 0, to: m, by: Blocking.mc) {
                     let mc = min(Blocking.mc, m - i0)
                     if packsA {
                         packA(a, lda: lda, transposed: transposeA, rows: i0, mc, depths: p0, kc, into: packedA)
                     }
-                    for js in stride(from: 0, to: nc, by: nr) {
+                    for js in stride(from: 0, to: ncMain, by: nr) {
                         let bSliver = packedB + js * kc
                         for iS in stride(from: 0, to: mc, by: mr) {
                             let tile = c + (i0 + iS) * ldc + j0 + js
-                            let rows = min(mr, mc - iS), columns = min(nr, nc - js)
-                            if packsA {
+                            let rows = min(mr, mc - iS), columns = min(nr, ncMain - js)
+                            let narrow = columns <= EdgeColumns.maxWidth
+                            if transposeA && narrow && (packsA || rows == mr) {
+                                let offset = p0 * lda + i0 + iS
+                                let sliver = packsA ? UnsafePointer(packedA + iS * kc) : a + offset
+                                let depthStride: Int = packsA ? mr : lda
+                                edgeRowsKernel(kc: kc, a: sliver, lda: depthStride, b: bSliver,
+                                               rows: rows, columns: columns, c: tile, ldc: ldc, accumulate: add)
+                            } else if packsA {
                                 microKernel(kc: kc, a: packedA + iS * kc, rowStride: 1, depthStride: mr,
                                             b: bSliver, c: tile, ldc: ldc, rows: rows, columns: columns,
                                             accumulate: add)
@@ -108,6 +126,13 @@ func blockedGEMM<S: TensorScalar>(
                                             b: bSliver, c: tile, ldc: ldc, rows: rows, columns: columns,
                                             accumulate: add)
                             }
+                        }
+                    }
+                    if edgeHere {
+                        for iS in stride(from: 0, to: mc, by: mr) {
+                            edgeDotKernel(kc: kc, a: a + (i0 + iS) * lda + p0, lda: lda, rows: min(mr, mc - iS),
+                                          bt: packedEdge, columns: edge, c: c + (i0 + iS) * ldc + j0 + ncMain,
+                                          ldc: ldc, accumulate: add)
                         }
                     }
                 }
