@@ -7,15 +7,19 @@ import Synchronization
     /// The deepest K block; K is cut into equal blocks no deeper than this, so no thin last block costs a
     /// whole extra pass over C (784 = 2 × 392, not 3 × 256 + 16).
     @usableFromInline static let kcMax = 384
+    /// The deepest K block when A is read in place: its six rows are the only A data in L1.
+    @usableFromInline static let kcMaxInPlace = 1024
     @usableFromInline static let mc = 144
     @usableFromInline static let nc = 4080
     /// Up to this many columns of C, A is read in place instead of packed: each value of A then feeds
     /// too few multiply-adds to pay for copying it.
     @usableFromInline static let packAMinColumns = 128
 
-    /// The K block for a product of depth k: equal blocks of at most `kcMax`.
-    @inlinable static func kc(depth k: Int) -> Int {
-        let blocks = (k + kcMax - 1) / kcMax
+    /// The K block for a product of depth k and n columns: equal blocks of at most `kcMax`, or of
+    /// `kcMaxInPlace` when A is read in place.
+    @inlinable static func kc(depth k: Int, columns n: Int) -> Int {
+        let limit = n > packAMinColumns ? kcMax : kcMaxInPlace
+        let blocks = (k + limit - 1) / limit
         return (k + blocks - 1) / blocks
     }
 }
