@@ -82,6 +82,7 @@ func blockedGEMM<S: TensorScalar>(
         buffers.reserve(aBytes: packsA ? mcMax * kcMax * size : 0, bBytes: ncMax * kcMax * size)
         let packedA = buffers.a.assumingMemoryBound(to: S.self)
         let packedB = buffers.b.assumingMemoryBound(to: S.self)
+        let sink = UnsafeMutableRawPointer(buffers.sink).assumingMemoryBound(to: S.self)
         // A few columns past the last full sliver go through an edge kernel (EdgeKernel.swift): dot
         // products when A is row-major, vectors over rows when it is transposed.
         let edge = n % nr
@@ -101,7 +102,8 @@ func blockedGEMM<S: TensorScalar>(
                 }
                 let panel = Panel(
                     kc: kc, b: UnsafePointer(packedB), columns: ncMain,
-                    edge: edgeHere ? (UnsafePointer(packedEdge), edge) : nil, c: c + j0, ldc: ldc, accumulate: add)
+                    edge: edgeHere ? (UnsafePointer(packedEdge), edge) : nil, c: c + j0, ldc: ldc, accumulate: add,
+                    sink: sink)
                 if packsA {
                     for i0 in stride(from: 0, to: m, by: Blocking.mc) {
                         let mc = min(Blocking.mc, m - i0)
@@ -123,6 +125,7 @@ struct Panel<S: TensorScalar> {
     /// The transposed columns for `edgeDotKernel`, when the panel ends with them.
     let edge: (b: UnsafePointer<S>, columns: Int)?
     let c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
+    let sink: UnsafeMutablePointer<S>
 
     /// C rows i0..<i0+mc. With `packed` A (an (mc × kc) block in MR-row slivers) B slivers go outermost;
     /// with A in place each six-row sliver of A stays in L1 while every B sliver passes it.
@@ -133,6 +136,7 @@ struct Panel<S: TensorScalar> {
         if let packed {
             for js in stride(from: 0, to: columns, by: nr) {
                 for iS in stride(from: 0, to: mc, by: mr) {
+                    if iS + mr < mc { touch(c + (i0 + iS + mr) * ldc + js, rows: min(mr, mc - iS - mr)) }
                     tile(i0 + iS, rows: min(mr, mc - iS), js, a: packed + iS * kc, rowStride: 1, depthStride: mr,
                          padded: true)
                 }
@@ -152,6 +156,15 @@ struct Panel<S: TensorScalar> {
                 if let edge { edgeTile(iS, rows: rows, edge: edge, a: a, lda: lda, p0: p0) }
             }
         }
+    }
+
+    /// Loads the first value of each row of the next tile, so its lines of C are on their way to L1 while
+    /// this tile computes (Swift has no prefetch instruction; `sink` keeps the loads from being dropped).
+    @inline(__always)
+    func touch(_ p: UnsafeMutablePointer<S>, rows: Int) {
+        var s = p[0]
+        for r in 1..<rows { s += p[r * ldc] }
+        sink.pointee += s
     }
 
     /// The tile at row i, column js: the micro-kernel, or `edgeRowsKernel` for a few columns of A stored

@@ -30,13 +30,15 @@ final class PackBuffers: @unchecked Sendable {
     private(set) var a: UnsafeMutableRawPointer
     private(set) var b: UnsafeMutableRawPointer
     private var aBytes = 0, bBytes = 0
+    /// Where GEMM adds the values it loads only to bring lines of C into cache.
+    let sink = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
 
     init() {
         a = .allocate(byteCount: 64, alignment: 64)
         b = .allocate(byteCount: 64, alignment: 64)
     }
 
-    deinit { a.deallocate(); b.deallocate() }
+    deinit { a.deallocate(); b.deallocate(); sink.deallocate() }
 
     /// Makes sure the buffers hold at least these many bytes (contents are not kept).
     func reserve(aBytes neededA: Int, bBytes neededB: Int) {
