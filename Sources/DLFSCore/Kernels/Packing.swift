@@ -98,29 +98,37 @@ func packB<S: TensorScalar>(
     depths p0: Int, _ kc: Int, columns j0: Int, _ nc: Int, into dst: UnsafeMutablePointer<S>
 ) {
     let nr = S.Vector.scalarCount
+    if !transposed {
+        // Eight rows of B at a time across all slivers: the reads run along rows (a sliver at a time would
+        // stride a whole row of B between loads, which the hardware prefetcher does not follow).
+        for pBlock in stride(from: 0, to: kc, by: 8) {
+            let depths = pBlock..<min(pBlock + 8, kc)
+            for s in stride(from: 0, to: nc, by: nr) {
+                let live = min(nr, nc - s), out = dst + s * kc
+                for p in depths {
+                    let src = b + (p0 + p) * ldb + j0 + s
+                    if live == nr {
+                        UnsafeMutableRawPointer(out + p * nr).storeBytes(
+                            of: UnsafeRawPointer(src).loadUnaligned(as: S.Vector.self), as: S.Vector.self)
+                    } else {
+                        for c in 0..<live { out[p * nr + c] = src[c] }
+                        for c in live..<nr { out[p * nr + c] = 0 }
+                    }
+                }
+            }
+        }
+        return
+    }
     var out = dst
     for s in stride(from: 0, to: nc, by: nr) {
         let live = min(nr, nc - s)
-        if transposed {
-            // B is stored (n, k): column j of op(B) is row j of storage.
-            for c in 0..<nr {
-                if c < live {
-                    let src = b + (j0 + s + c) * ldb + p0
-                    for p in 0..<kc { out[p * nr + c] = src[p] }
-                } else {
-                    for p in 0..<kc { out[p * nr + c] = 0 }
-                }
-            }
-        } else {
-            for p in 0..<kc {
-                let src = b + (p0 + p) * ldb + j0 + s
-                if live == nr {
-                    UnsafeMutableRawPointer(out + p * nr).storeBytes(
-                        of: UnsafeRawPointer(src).loadUnaligned(as: S.Vector.self), as: S.Vector.self)
-                } else {
-                    for c in 0..<live { out[p * nr + c] = src[c] }
-                    for c in live..<nr { out[p * nr + c] = 0 }
-                }
+        // B is stored (n, k): column j of op(B) is row j of storage.
+        for c in 0..<nr {
+            if c < live {
+                let src = b + (j0 + s + c) * ldb + p0
+                for p in 0..<kc { out[p * nr + c] = src[p] }
+            } else {
+                for p in 0..<kc { out[p * nr + c] = 0 }
             }
         }
         out += kc * nr
