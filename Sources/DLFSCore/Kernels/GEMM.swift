@@ -136,7 +136,10 @@ struct Panel<S: TensorScalar> {
         if let packed {
             for js in stride(from: 0, to: columns, by: nr) {
                 for iS in stride(from: 0, to: mc, by: mr) {
-                    if iS + mr < mc { touch(c + (i0 + iS + mr) * ldc + js, rows: min(mr, mc - iS - mr)) }
+                    // Only sums onto C read it; a first pass just writes.
+                    if accumulate && iS + mr < mc {
+                        touch(c + (i0 + iS + mr) * ldc + js, rows: min(mr, mc - iS - mr))
+                    }
                     tile(i0 + iS, rows: min(mr, mc - iS), js, a: packed + iS * kc, rowStride: 1, depthStride: mr,
                          padded: true)
                 }
