@@ -6,7 +6,25 @@ struct GEMMTests {
     static let shapes: [(m: Int, k: Int, n: Int)] = [
         (1, 1, 1), (7, 13, 5), (33, 1, 17), (100, 784, 50), (784, 100, 50), (100, 50, 10), (257, 129, 65),
         (6, 300, 16), (13, 600, 33),  // exact tiles; more than one KC block
+        (13, 800, 50), (7, 1000, 34), (20, 30, 130), (20, 30, 129),  // dot-product column edges, packed A
+        (9, 100, 200), (25, 1100, 140),  // packed A with tile edges; three K blocks
     ]
+
+    /// Every tile edge of the micro-kernel and the column-edge kernel: all row and column remainders,
+    /// depths on both sides of one vector.
+    @Test(arguments: [false, true], [false, true])
+    func smallShapesMatchReference(ta: Bool, tb: Bool) {
+        for m in 1...13 {
+            for n in 1...40 {
+                for k in [1, 2, 7, 8, 9, 17] {
+                    Self.check(Float.self, m: m, k: k, n: n, ta: ta, tb: tb, accumulate: (m + n) % 2 == 0,
+                               threads: 1, tolerance: 1e-5)
+                }
+                Self.check(Double.self, m: m, k: 9, n: n, ta: ta, tb: tb, accumulate: n % 2 == 0, threads: 1,
+                           tolerance: 1e-12)
+            }
+        }
+    }
 
     static func check<S: TensorScalar>(_: S.Type, m: Int, k: Int, n: Int, ta: Bool, tb: Bool,
                                       accumulate: Bool, threads: Int, tolerance: S) {
@@ -52,7 +70,9 @@ struct GEMMTests {
     }
 
     /// Splitting C across threads never splits a sum, so 1 and 2 threads agree to the bit.
-    @Test(arguments: [(300, 400, 500), (1000, 784, 50), (50, 300, 1000)])
+    /// (50, 300, 210) splits C's columns into pieces narrow enough to read A in place where one thread
+    /// packs it; (60, 300, 994) has a dot-product column edge in the last piece.
+    @Test(arguments: [(300, 400, 500), (1000, 784, 50), (50, 300, 1000), (50, 300, 210), (60, 300, 994)])
     func threadCountDoesNotChangeBits(m: Int, k: Int, n: Int) {
         var rng = SeededGenerator(seed: 7)
         let a = Tensor<Float>.randomNormal([m, k], using: &rng)

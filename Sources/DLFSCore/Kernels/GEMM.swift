@@ -33,9 +33,10 @@ public func gemm<S: TensorScalar>(
     #endif
     // Below ~4 MFLOP the cost of waking a second thread outweighs its help.
     let parts = m * n * k < 2_000_000 ? 1 : max(1, threads)
+    let kcMax = Blocking.kc(depth: k, columns: n)
     if parts == 1 {
         blockedGEMM(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                    transposeB: transposeB, c: c, ldc: ldc, accumulate: accumulate)
+                    transposeB: transposeB, c: c, ldc: ldc, accumulate: accumulate, kcMax: kcMax)
         return
     }
     // Split the longer side of C into `parts` pieces aligned to the micro-tile.
@@ -50,16 +51,19 @@ public func gemm<S: TensorScalar>(
         if splitRows {
             let aStart = transposeA ? a + start : a + start * lda
             blockedGEMM(m: size, n: n, k: k, a: aStart, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                        transposeB: transposeB, c: c + start * ldc, ldc: ldc, accumulate: accumulate)
+                        transposeB: transposeB, c: c + start * ldc, ldc: ldc, accumulate: accumulate, kcMax: kcMax)
         } else {
             let bStart = transposeB ? b + start * ldb : b + start
             blockedGEMM(m: m, n: size, k: k, a: a, lda: lda, transposeA: transposeA, b: bStart, ldb: ldb,
-                        transposeB: transposeB, c: c + start, ldc: ldc, accumulate: accumulate)
+                        transposeB: transposeB, c: c + start, ldc: ldc, accumulate: accumulate, kcMax: kcMax)
         }
     }
 }
 
-/// One thread's GEMM: the BLIS loop nest over packed blocks.
+/// One thread's GEMM: the BLIS loop nest over packed blocks. A is packed only when C is wide enough to
+/// reuse each packed value many times (`Blocking.packAMinColumns`); otherwise the kernel reads it in place,
+/// six rows at a time across all of C's columns while those rows sit in L1.
+/// `kcMax` comes from the whole product's shape, so a thread's share is summed in the same K blocks.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 @inline(never)
@@ -67,38 +71,125 @@ func blockedGEMM<S: TensorScalar>(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<S>, lda: Int, transposeA: Bool,
     b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
-    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
+    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool, kcMax: Int
 ) {
     let mr = Blocking.mr, nr = S.Vector.scalarCount
-    let kcMax = min(k, Blocking.kc)
     let ncMax = min((n + nr - 1) / nr * nr, Blocking.nc)
     let mcMax = min((m + mr - 1) / mr * mr, Blocking.mc)
+    let packsA = n > Blocking.packAMinColumns
     PackBuffers.with { buffers in
         let size = MemoryLayout<S>.stride
-        buffers.reserve(aBytes: mcMax * kcMax * size, bBytes: ncMax * kcMax * size)
+        buffers.reserve(aBytes: packsA ? mcMax * kcMax * size : 0, bBytes: ncMax * kcMax * size)
         let packedA = buffers.a.assumingMemoryBound(to: S.self)
         let packedB = buffers.b.assumingMemoryBound(to: S.self)
+        let sink = UnsafeMutableRawPointer(buffers.sink).assumingMemoryBound(to: S.self)
+        // A few columns past the last full sliver go through an edge kernel (EdgeKernel.swift): dot
+        // products when A is row-major, vectors over rows when it is transposed.
+        let edge = n % nr
+        let dotEdge = !transposeA && edge > 0 && edge <= EdgeColumns.maxWidth
         for j0 in stride(from: 0, to: n, by: Blocking.nc) {
             let nc = min(Blocking.nc, n - j0)
-            for p0 in stride(from: 0, to: k, by: Blocking.kc) {
-                let kc = min(Blocking.kc, k - p0)
+            let edgeHere = dotEdge && j0 + nc == n
+            let ncMain = edgeHere ? nc - edge : nc
+            for p0 in stride(from: 0, to: k, by: kcMax) {
+                let kc = min(kcMax, k - p0)
                 let add = accumulate || p0 > 0
-                packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, nc, into: packedB)
-                for i0 in stride(from: 0, to: m, by: Blocking.mc) {
-                    let mc = min(Blocking.mc, m - i0)
-                    packA(a, lda: lda, transposed: transposeA, rows: i0, mc, depths: p0, kc, into: packedA)
-                    for js in stride(from: 0, to: nc, by: nr) {
-                        let bSliver = packedB + js * kc
-                        for iS in stride(from: 0, to: mc, by: mr) {
-                            microKernel(
-                                kc: kc, a: packedA + iS * kc, b: bSliver,
-                                c: c + (i0 + iS) * ldc + j0 + js, ldc: ldc,
-                                rows: min(mr, mc - iS), columns: min(nr, nc - js), accumulate: add)
-                        }
+                packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, ncMain, into: packedB)
+                let packedEdge = packedB + ncMain * kc
+                if edgeHere {
+                    packBTransposed(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0 + ncMain, edge,
+                                    into: packedEdge)
+                }
+                let panel = Panel(
+                    kc: kc, b: UnsafePointer(packedB), columns: ncMain,
+                    edge: edgeHere ? (UnsafePointer(packedEdge), edge) : nil, c: c + j0, ldc: ldc, accumulate: add,
+                    sink: sink)
+                if packsA {
+                    for i0 in stride(from: 0, to: m, by: Blocking.mc) {
+                        let mc = min(Blocking.mc, m - i0)
+                        packA(a, lda: lda, transposed: transposeA, rows: i0, mc, depths: p0, kc, into: packedA)
+                        panel.multiply(rows: i0, mc, packed: UnsafePointer(packedA), a: a, lda: lda, p0: p0,
+                                       transposeA: transposeA)
                     }
+                } else {
+                    panel.multiply(rows: 0, m, packed: nil, a: a, lda: lda, p0: p0, transposeA: transposeA)
                 }
             }
         }
+    }
+}
+
+/// One packed (KC × NC) panel of B against rows of A: the two inner loops of the nest.
+struct Panel<S: TensorScalar> {
+    let kc: Int, b: UnsafePointer<S>, columns: Int
+    /// The transposed columns for `edgeDotKernel`, when the panel ends with them.
+    let edge: (b: UnsafePointer<S>, columns: Int)?
+    let c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
+    let sink: UnsafeMutablePointer<S>
+
+    /// C rows i0..<i0+mc. With `packed` A (an (mc × kc) block in MR-row slivers) B slivers go outermost;
+    /// with A in place each six-row sliver of A stays in L1 while every B sliver passes it.
+    @inline(__always)
+    func multiply(rows i0: Int, _ mc: Int, packed: UnsafePointer<S>?, a: UnsafePointer<S>, lda: Int, p0: Int,
+                  transposeA: Bool) {
+        let mr = Blocking.mr, nr = S.Vector.scalarCount
+        if let packed {
+            for js in stride(from: 0, to: columns, by: nr) {
+                for iS in stride(from: 0, to: mc, by: mr) {
+                    // Only sums onto C read it; a first pass just writes.
+                    if accumulate && iS + mr < mc {
+                        touch(c + (i0 + iS + mr) * ldc + js, rows: min(mr, mc - iS - mr))
+                    }
+                    tile(i0 + iS, rows: min(mr, mc - iS), js, a: packed + iS * kc, rowStride: 1, depthStride: mr,
+                         padded: true)
+                }
+            }
+            if let edge {
+                for iS in stride(from: 0, to: mc, by: mr) {
+                    edgeTile(i0 + iS, rows: min(mr, mc - iS), edge: edge, a: a, lda: lda, p0: p0)
+                }
+            }
+        } else {
+            let rowStride = transposeA ? 1 : lda, depthStride = transposeA ? lda : 1
+            for iS in stride(from: i0, to: i0 + mc, by: mr) {
+                let rows = min(mr, i0 + mc - iS), sliver = a + iS * rowStride + p0 * depthStride
+                for js in stride(from: 0, to: columns, by: nr) {
+                    tile(iS, rows: rows, js, a: sliver, rowStride: rowStride, depthStride: depthStride, padded: false)
+                }
+                if let edge { edgeTile(iS, rows: rows, edge: edge, a: a, lda: lda, p0: p0) }
+            }
+        }
+    }
+
+    /// Loads the first value of each row of the next tile, so its lines of C are on their way to L1 while
+    /// this tile computes (Swift has no prefetch instruction; `sink` keeps the loads from being dropped).
+    @inline(__always)
+    func touch(_ p: UnsafeMutablePointer<S>, rows: Int) {
+        var s = p[0]
+        for r in 1..<rows { s += p[r * ldc] }
+        sink.pointee += s
+    }
+
+    /// The tile at row i, column js: the micro-kernel, or `edgeRowsKernel` for a few columns of A stored
+    /// (rows contiguous at each depth; packed A is `padded` to six rows, A in place needs a full tile).
+    @inline(__always)
+    func tile(_ i: Int, rows: Int, _ js: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, padded: Bool) {
+        let nr = S.Vector.scalarCount, width = min(nr, columns - js)
+        let out = c + i * ldc + js
+        if rowStride == 1 && width <= EdgeColumns.maxWidth && (padded || rows == Blocking.mr) {
+            edgeRowsKernel(kc: kc, a: a, lda: depthStride, b: b + js * kc, rows: rows, columns: width,
+                           c: out, ldc: ldc, accumulate: accumulate)
+        } else {
+            microKernel(kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b + js * kc,
+                        c: out, ldc: ldc, rows: rows, columns: width, accumulate: accumulate)
+        }
+    }
+
+    @inline(__always)
+    func edgeTile(_ i: Int, rows: Int, edge: (b: UnsafePointer<S>, columns: Int), a: UnsafePointer<S>, lda: Int,
+                  p0: Int) {
+        edgeDotKernel(kc: kc, a: a + i * lda + p0, lda: lda, rows: rows, bt: edge.b, columns: edge.columns,
+                      c: c + i * ldc + columns, ldc: ldc, accumulate: accumulate)
     }
 }
 

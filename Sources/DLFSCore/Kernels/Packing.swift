@@ -4,9 +4,24 @@ import Synchronization
 /// of A in L2, a (KC × NC) block of B in L3.
 @usableFromInline enum Blocking {
     @usableFromInline static let mr = 6
-    @usableFromInline static let kc = 256
+    /// The deepest K block; K is cut into equal blocks no deeper than this, so no thin last block costs a
+    /// whole extra pass over C (784 = 2 × 392, not 3 × 256 + 16).
+    @usableFromInline static let kcMax = 384
+    /// The deepest K block when A is read in place: its six rows are the only A data in L1.
+    @usableFromInline static let kcMaxInPlace = 1024
     @usableFromInline static let mc = 144
     @usableFromInline static let nc = 4080
+    /// Up to this many columns of C, A is read in place instead of packed: each value of A then feeds
+    /// too few multiply-adds to pay for copying it.
+    @usableFromInline static let packAMinColumns = 128
+
+    /// The K block for a product of depth k and n columns: equal blocks of at most `kcMax`, or of
+    /// `kcMaxInPlace` when A is read in place.
+    @inlinable static func kc(depth k: Int, columns n: Int) -> Int {
+        let limit = n > packAMinColumns ? kcMax : kcMaxInPlace
+        let blocks = (k + limit - 1) / limit
+        return (k + blocks - 1) / blocks
+    }
 }
 
 /// Packing buffers, kept in a pool and reused: a tiny product such as (100, 50) · (50, 10) costs about
@@ -15,13 +30,15 @@ final class PackBuffers: @unchecked Sendable {
     private(set) var a: UnsafeMutableRawPointer
     private(set) var b: UnsafeMutableRawPointer
     private var aBytes = 0, bBytes = 0
+    /// Where GEMM adds the values it loads only to bring lines of C into cache.
+    let sink = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
 
     init() {
         a = .allocate(byteCount: 64, alignment: 64)
         b = .allocate(byteCount: 64, alignment: 64)
     }
 
-    deinit { a.deallocate(); b.deallocate() }
+    deinit { a.deallocate(); b.deallocate(); sink.deallocate() }
 
     /// Makes sure the buffers hold at least these many bytes (contents are not kept).
     func reserve(aBytes neededA: Int, bBytes neededB: Int) {
@@ -59,14 +76,15 @@ func packA<S: TensorScalar>(
                 out += mr
             }
         } else {
-            for r in 0..<mr {
-                if r < live {
-                    let src = a + (i0 + s + r) * lda + p0
-                    for p in 0..<kc { out[p * mr + r] = src[p] }
-                } else {
-                    for p in 0..<kc { out[p * mr + r] = 0 }
-                }
+            // Six rows read in step; the writes run straight through the sliver.
+            let last = live - 1
+            let r0 = a + (i0 + s) * lda + p0, r1 = r0 + min(1, last) * lda, r2 = r0 + min(2, last) * lda
+            let r3 = r0 + min(3, last) * lda, r4 = r0 + min(4, last) * lda, r5 = r0 + min(5, last) * lda
+            for p in 0..<kc {
+                out[6 * p] = r0[p]; out[6 * p + 1] = r1[p]; out[6 * p + 2] = r2[p]
+                out[6 * p + 3] = r3[p]; out[6 * p + 4] = r4[p]; out[6 * p + 5] = r5[p]
             }
+            if live < mr { for p in 0..<kc { for r in live..<mr { out[p * mr + r] = 0 } } }
             out += kc * mr
         }
     }
@@ -80,29 +98,37 @@ func packB<S: TensorScalar>(
     depths p0: Int, _ kc: Int, columns j0: Int, _ nc: Int, into dst: UnsafeMutablePointer<S>
 ) {
     let nr = S.Vector.scalarCount
+    if !transposed {
+        // Eight rows of B at a time across all slivers: the reads run along rows (a sliver at a time would
+        // stride a whole row of B between loads, which the hardware prefetcher does not follow).
+        for pBlock in stride(from: 0, to: kc, by: 8) {
+            let depths = pBlock..<min(pBlock + 8, kc)
+            for s in stride(from: 0, to: nc, by: nr) {
+                let live = min(nr, nc - s), out = dst + s * kc
+                for p in depths {
+                    let src = b + (p0 + p) * ldb + j0 + s
+                    if live == nr {
+                        UnsafeMutableRawPointer(out + p * nr).storeBytes(
+                            of: UnsafeRawPointer(src).loadUnaligned(as: S.Vector.self), as: S.Vector.self)
+                    } else {
+                        for c in 0..<live { out[p * nr + c] = src[c] }
+                        for c in live..<nr { out[p * nr + c] = 0 }
+                    }
+                }
+            }
+        }
+        return
+    }
     var out = dst
     for s in stride(from: 0, to: nc, by: nr) {
         let live = min(nr, nc - s)
-        if transposed {
-            // B is stored (n, k): column j of op(B) is row j of storage.
-            for c in 0..<nr {
-                if c < live {
-                    let src = b + (j0 + s + c) * ldb + p0
-                    for p in 0..<kc { out[p * nr + c] = src[p] }
-                } else {
-                    for p in 0..<kc { out[p * nr + c] = 0 }
-                }
-            }
-        } else {
-            for p in 0..<kc {
-                let src = b + (p0 + p) * ldb + j0 + s
-                if live == nr {
-                    UnsafeMutableRawPointer(out + p * nr).storeBytes(
-                        of: UnsafeRawPointer(src).loadUnaligned(as: S.Vector.self), as: S.Vector.self)
-                } else {
-                    for c in 0..<live { out[p * nr + c] = src[c] }
-                    for c in live..<nr { out[p * nr + c] = 0 }
-                }
+        // B is stored (n, k): column j of op(B) is row j of storage.
+        for c in 0..<nr {
+            if c < live {
+                let src = b + (j0 + s + c) * ldb + p0
+                for p in 0..<kc { out[p * nr + c] = src[p] }
+            } else {
+                for p in 0..<kc { out[p * nr + c] = 0 }
             }
         }
         out += kc * nr
