@@ -13,6 +13,8 @@
 /// C(0..<rows, 0..<columns) of a tile from rows of A in place (row r at a + r·lda, contiguous along k)
 /// and `columns` columns of B packed transposed (column j at bt + j·kc).
 @inline(__always)
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func edgeDotKernel<S: TensorScalar>(
     kc: Int, a: UnsafePointer<S>, lda: Int, rows: Int, bt: UnsafePointer<S>, columns: Int,
     c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
@@ -44,12 +46,12 @@ private func edgeDotKernel<S: TensorScalar, W: SIMD>(
         var p = 0
         while p < full {
             let u = W.load(b0 + p), v = W.load(b1 + p)
-            var x = W.load(a0 + p); s00.addProduct(x, u); s01.addProduct(x, v)
-            x = W.load(a1 + p); s10.addProduct(x, u); s11.addProduct(x, v)
-            x = W.load(a2 + p); s20.addProduct(x, u); s21.addProduct(x, v)
-            x = W.load(a3 + p); s30.addProduct(x, u); s31.addProduct(x, v)
-            x = W.load(a4 + p); s40.addProduct(x, u); s41.addProduct(x, v)
-            x = W.load(a5 + p); s50.addProduct(x, u); s51.addProduct(x, v)
+            var x = W.load(a0 + p); s00 = s00.addingProduct(x, u); s01 = s01.addingProduct(x, v)
+            x = W.load(a1 + p); s10 = s10.addingProduct(x, u); s11 = s11.addingProduct(x, v)
+            x = W.load(a2 + p); s20 = s20.addingProduct(x, u); s21 = s21.addingProduct(x, v)
+            x = W.load(a3 + p); s30 = s30.addingProduct(x, u); s31 = s31.addingProduct(x, v)
+            x = W.load(a4 + p); s40 = s40.addingProduct(x, u); s41 = s41.addingProduct(x, v)
+            x = W.load(a5 + p); s50 = s50.addingProduct(x, u); s51 = s51.addingProduct(x, v)
             p += lanes
         }
         // Reduce, finish the depths past the last whole vector, and write the rows inside C.
@@ -74,6 +76,8 @@ private func edgeDotKernel<S: TensorScalar, W: SIMD>(
 /// so the result is the same to the bit; only the wasted lanes are gone. Reads six rows at every depth
 /// (packed A is padded; A in place needs a full tile), writes `rows`.
 @inline(__always)
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func edgeRowsKernel<S: TensorScalar>(
     kc: Int, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, rows: Int, columns: Int,
     c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
@@ -88,8 +92,8 @@ func edgeRowsKernel<S: TensorScalar>(
         for _ in 0..<kc {
             let low = Low.load(row), high = High.load(row + 4)
             let u = column[0], v = column[1]  // column j + 1 is zero padding when pair == 1
-            l0.addProduct(low, Low(repeating: u)); h0.addProduct(high, High(repeating: u))
-            l1.addProduct(low, Low(repeating: v)); h1.addProduct(high, High(repeating: v))
+            l0 = l0.addingProduct(low, Low(repeating: u)); h0 = h0.addingProduct(high, High(repeating: u))
+            l1 = l1.addingProduct(low, Low(repeating: v)); h1 = h1.addingProduct(high, High(repeating: v))
             row += lda
             column += nr
         }
@@ -115,6 +119,8 @@ extension SIMD {
 
 /// Packs depths p0..<p0+kc of columns j0..<j0+w of op(B) transposed: column j at dst + (j - j0)·kc.
 @inline(__always)
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func packBTransposed<S: TensorScalar>(
     _ b: UnsafePointer<S>, ldb: Int, transposed: Bool,
     depths p0: Int, _ kc: Int, columns j0: Int, _ w: Int, into dst: UnsafeMutablePointer<S>

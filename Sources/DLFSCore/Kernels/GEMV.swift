@@ -41,8 +41,8 @@ private func gemvRows<S: TensorScalar>(
         var a0 = V(), a1 = V(), a2 = V(), a3 = V()
         for r in rows {
             let i = Int(r), v = V(repeating: x[i])
-            a0.addProduct(v, load(i, j)); a1.addProduct(v, load(i, j + width))
-            a2.addProduct(v, load(i, j + 2 * width)); a3.addProduct(v, load(i, j + 3 * width))
+            a0 = a0.addingProduct(v, load(i, j)); a1 = a1.addingProduct(v, load(i, j + width))
+            a2 = a2.addingProduct(v, load(i, j + 2 * width)); a3 = a3.addingProduct(v, load(i, j + 3 * width))
         }
         store(a0, j); store(a1, j + width); store(a2, j + 2 * width); store(a3, j + 3 * width)
         j += 4 * width
@@ -53,9 +53,9 @@ private func gemvRows<S: TensorScalar>(
         var a0 = V(), a1 = V(), a2 = V()
         for r in rows {
             let i = Int(r), v = V(repeating: x[i])
-            a0.addProduct(v, load(i, j))
-            if full > 1 { a1.addProduct(v, load(i, j + width)) }
-            if full > 2 { a2.addProduct(v, load(i, j + 2 * width)) }
+            a0 = a0.addingProduct(v, load(i, j))
+            if full > 1 { a1 = a1.addingProduct(v, load(i, j + width)) }
+            if full > 2 { a2 = a2.addingProduct(v, load(i, j + 2 * width)) }
         }
         store(a0, j)
         if full > 1 { store(a1, j + width) }

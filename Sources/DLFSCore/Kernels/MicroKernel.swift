@@ -13,6 +13,8 @@
 /// - rows, columns: how much of the tile is inside C. Rows past `rows` read row `rows - 1` again (never
 ///   past the end of A) and are dropped; edges write through a scratch tile.
 @inline(__always)
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func microKernel<S: TensorScalar>(
     kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
     c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
@@ -27,12 +29,12 @@ func microKernel<S: TensorScalar>(
     var offset = 0
     for p in 0..<kc {
         let bv = rawB.load(fromByteOffset: p * stride, as: V.self)
-        c0.addProduct(V(repeating: a0[offset]), bv)
-        c1.addProduct(V(repeating: a1[offset]), bv)
-        c2.addProduct(V(repeating: a2[offset]), bv)
-        c3.addProduct(V(repeating: a3[offset]), bv)
-        c4.addProduct(V(repeating: a4[offset]), bv)
-        c5.addProduct(V(repeating: a5[offset]), bv)
+        c0 = c0.addingProduct(V(repeating: a0[offset]), bv)
+        c1 = c1.addingProduct(V(repeating: a1[offset]), bv)
+        c2 = c2.addingProduct(V(repeating: a2[offset]), bv)
+        c3 = c3.addingProduct(V(repeating: a3[offset]), bv)
+        c4 = c4.addingProduct(V(repeating: a4[offset]), bv)
+        c5 = c5.addingProduct(V(repeating: a5[offset]), bv)
         offset += depthStride
     }
     if rows == 6 && columns == V.scalarCount {
@@ -68,10 +70,4 @@ private func storeEdge<V: SIMD>(
             }
         }
     }
-}
-
-extension SIMD where Scalar: FloatingPoint {
-    /// self += a * b, one fused multiply-add per lane when the target CPU has FMA.
-    @inline(__always)
-    mutating func addProduct(_ a: Self, _ b: Self) { self = addingProduct(a, b) }
 }
