@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `dlfs`: the command line of Deep Learning from Scratch in Swift. One file per subcommand.
 @main
@@ -19,4 +20,22 @@ struct DLFSTool: AsyncParsableCommand {
             Gradient.self,
             Descend.self,
         ])
+
+    /// Runs the command line. Every failure — a bad argument included — ends as one `error: …` line on
+    /// stderr and a non-zero exit; `--help` and `--version` print in full and exit 0.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand { try await command.run() } else { try command.run() }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+            } else {
+                let message = message(for: error).replacingOccurrences(of: "\n", with: " ")
+                if !message.isEmpty { FileHandle.standardError.write(Data("error: \(message)\n".utf8)) }
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

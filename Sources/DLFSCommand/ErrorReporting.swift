@@ -2,9 +2,9 @@ import ArgumentParser
 import DLFS
 import Foundation
 
-/// Runs a command body; a thrown error becomes one `error: …` line on stderr and a non-zero exit.
-///
-/// (ArgumentParser itself prints `Error: …`; setting `_errorPrefix` on `DLFSTool` would make this unneeded.)
+/// Runs a command body; a thrown error becomes one `error: …` line on stderr and exit status 1, the
+/// status for bad input (errors ArgumentParser raises itself are printed the same way by `DLFSTool.main`,
+/// with its usage status 64).
 func reportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()

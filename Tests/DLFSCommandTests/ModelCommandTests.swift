@@ -1,0 +1,110 @@
+import DLFSIO
+import Foundation
+import Testing
+
+/// `dlfs infer`, `dlfs train`, `dlfs gradcheck` on the real data.
+@Suite("Model commands")
+struct ModelCommandTests {
+    @Test("infer prints the book's accuracy, before and after converting to safetensors")
+    func inferSampleWeights() throws {
+        let weights = try RealData.path("book/sample_weight.pkl")
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let converted = directory.file("sample_weight.safetensors")
+        #expect(try dlfs("convert", weights, converted).status == 0)
+        for file in [weights, converted] {
+            let result = try dlfs("infer", "--weights", file, "--data-dir", RealData.mnist)
+            #expect(result.status == 0, "\(result.stderr)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.first == "Accuracy:0.9352")
+            #expect(lines.dropFirst().first == "first predictions: 7 2 1 0 4 1 4 9 6 9 (labels 7 2 1 0 4 1 4 9 5 9)")
+            #expect(lines.contains { $0.hasPrefix("one image at a time: 10000 images in ") })
+            #expect(lines.contains { $0.hasPrefix("batches of 100:") })
+        }
+        let json = try jsonObject(try dlfs("infer", "--weights", converted, "--data-dir", RealData.mnist, "--json", "--batch-size", "50").stdout)
+        #expect(json["correctCount"] as? Int == 9352 && json["singleCorrectCount"] as? Int == 9352)
+        #expect(json["batchSize"] as? Int == 50)
+        #expect((json["batchSeconds"] as? Double ?? 0) > 0 && (json["singleSeconds"] as? Double ?? 0) > 0)
+    }
+
+    @Test("infer refuses weights that do not fit, listing what it expected and found")
+    func inferMismatch() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let file = directory.file("wrong.safetensors")
+        var arrays = NamedArrays()
+        for (name, shape) in [("W1", [784, 50]), ("b1", [50]), ("W2", [50, 100]), ("b2", [100]), ("W3", [100, 10])] {
+            arrays.set(try NamedArray(name: name, dtype: .float32, shape: shape, bytes: [UInt8](repeating: 0, count: shape.reduce(4, *))))
+        }
+        try SafeTensors.write(arrays, to: file)
+        _ = try RealData.path("mnist")
+        let result = try dlfs("infer", "--weights", file, "--data-dir", RealData.mnist)
+        #expect(result.status != 0)
+        #expect(result.errorLines == ["error: \(file): the weights do not fit the chapter-3 network (b3 is missing): "
+            + "expected W1 (784, h1), b1 (h1,), W2 (h1, h2), b2 (h2,), W3 (h2, 10), b3 (10,); "
+            + "found W1 (784, 50), W2 (50, 100), W3 (100, 10), b1 (50,), b2 (100,)"])
+        let badBatch = try dlfs("infer", "--weights", file, "--data-dir", RealData.mnist, "--batch-size", "0")
+        #expect(badBatch.status != 0 && badBatch.stderr.contains("--batch-size must be at least 1, not 0"))
+    }
+
+    @Test("gradcheck: every relative difference within 1e-6 in Double")
+    func gradcheck() throws {
+        _ = try RealData.path("mnist")
+        let result = try dlfs("gradcheck", "--data-dir", RealData.mnist, "--split", "test", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try jsonObject(result.stdout)
+        let rows = try #require(json["parameters"] as? [[String: Any]])
+        #expect(rows.map { $0["name"] as? String } == ["W1", "b1", "W2", "b2"])
+        for row in rows { #expect((row["relativeDifference"] as? Double ?? 1) <= 1e-6, "\(row)") }
+        let text = try dlfs("gradcheck", "--data-dir", RealData.mnist, "--split", "test", "--activation", "sigmoid")
+        #expect(text.stdout.split(separator: "\n").prefix(4).map { $0.split(separator: ":").first.map(String.init) } == ["W1", "b1", "W2", "b2"])
+    }
+
+    @Test("train on Fashion-MNIST: 17 book lines, at least 0.84, the same with 1 and 2 threads; the model is saved")
+    func trainFashionMNIST() throws {
+        let present = FileManager.default.fileExists(atPath: "\(RealData.fashionMNIST)/t10k-labels-idx1-ubyte.gz")
+        guard present || RealData.required else {
+            try Test.cancel("skipped: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+        }
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let model = directory.file("fashion.safetensors"), plot = directory.file("curves.svg")
+        let two = try dlfs("train", "--dataset", "fashion-mnist", "--threads", "2", "--save", model, "--plot", plot)
+        #expect(two.status == 0, "\(two.stderr)")
+        let lines = two.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 17)
+        #expect(lines.allSatisfy { $0.hasPrefix("train acc, test acc | ") })
+        let last = try #require(lines.last?.split(separator: " ").last.flatMap { Double($0) })
+        #expect(last >= 0.84, "final test accuracy \(last)")
+        let one = try dlfs("train", "--dataset", "fashion-mnist", "--threads", "1")
+        #expect(one.stdout == two.stdout)
+        let saved = try SafeTensors.read(model)
+        #expect(saved.names.sorted() == ["W1", "W2", "b1", "b2"])
+        #expect(saved.metadata?["test_accuracy"] == String(last))
+        #expect(try svgTexts(URL(fileURLWithPath: plot)).contains("accuracy"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["curves.svg", "fashion.safetensors"])
+    }
+
+    @Test("train rejects bad arguments with one line naming the argument")
+    func trainArguments() throws {
+        for (arguments, message) in [
+            (["--iters", "0"], "--iters must be at least 1, not 0"),
+            (["--batch-size", "0"], "--batch-size must be at least 1, not 0"),
+            (["--lr", "0"], "--lr must be a positive number, not 0.0"),
+            (["--lr=-0.1"], "--lr must be a positive number, not -0.1"),
+            (["--hidden", "0"], "--hidden must be at least 1, not 0"),
+            (["--save", "model.bin"], "--save 'model.bin': the model is written as safetensors; give a name ending in .safetensors"),
+        ] {
+            let result = try dlfs(["train"] + arguments)
+            #expect(result.status != 0)
+            #expect(result.stderr == "error: \(message)\n", "\(arguments)")
+        }
+        let unknown = try dlfs("train", "--dataset", "cifar")
+        #expect(unknown.errorLines == ["error: unknown dataset 'cifar'; known datasets: mnist, fashion-mnist"])
+        let fashion = FileManager.default.fileExists(atPath: "\(RealData.fashionMNIST)/train-labels-idx1-ubyte.gz")
+        if fashion || RealData.required {
+            let tooBig = try dlfs("train", "--dataset", "fashion-mnist", "--batch-size", "60001")
+            #expect(tooBig.errorLines == ["error: --batch-size 60001 is larger than the 60000 training images of fashion-mnist"])
+        }
+    }
+}
