@@ -46,7 +46,7 @@ let package = Package(
             dependencies: ["DLFSCore", "DLFSNN", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: computeTarget),
         .target(name: "DLFSIO", dependencies: ["DLFSCore"], swiftSettings: computeTarget),
-        .target(name: "DLFSPlot", dependencies: []),
+        .target(name: "DLFSPlot", dependencies: ["DLFSCore"]),
         .target(name: "DLFS", dependencies: ["DLFSCore", "DLFSNN", "DLFSData", "DLFSIO", "DLFSPlot"]),
         .executableTarget(
             name: "DLFSCommand",

@@ -32,32 +32,3 @@ func readWholeFile(_ path: String) throws -> [UInt8] {
     if done < size { bytes.removeLast(size - done) }
     return bytes
 }
-
-/// Writes `bytes` to a temporary file beside `path` and renames it over `path`, so a reader never sees
-/// half a file and a failed write leaves the old file in place.
-func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
-    let slash = path.lastIndex(of: "/")
-    let directory = slash.map { String(path[...$0]) } ?? ""
-    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    let temporary = "\(directory).\(base).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw WeightFileError(file: path, "cannot create \(temporary): \(systemError())") }
-    var done = 0
-    var failure: String?
-    while done < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            failure = "cannot write: \(systemError())"
-            break
-        }
-        done += n
-    }
-    if failure == nil, fsync(fd) != 0 { failure = "cannot sync: \(systemError())" }
-    if close(fd) != 0, failure == nil { failure = "cannot close: \(systemError())" }
-    if failure == nil, rename(temporary, path) != 0 { failure = "cannot rename \(temporary) to it: \(systemError())" }
-    if let failure {
-        unlink(temporary)
-        throw WeightFileError(file: path, failure)
-    }
-}

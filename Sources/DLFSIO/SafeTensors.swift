@@ -1,3 +1,4 @@
+import DLFSCore
 /// safetensors: an 8-byte little-endian header length N, N bytes of JSON
 /// (`{"__metadata__": {str: str}, name: {"dtype", "shape", "data_offsets": [begin, end]}, …}`, padded with
 /// spaces to a multiple of 8), then the data, each tensor at its offsets relative to the data start.
@@ -13,7 +14,8 @@ public enum SafeTensors {
     /// Writes `arrays` as the Python `safetensors` package would (same bytes for the same input), to a
     /// temporary file in the same directory that is then renamed over `path`.
     public static func write(_ arrays: NamedArrays, to path: String) throws {
-        try writeFileAtomically(path, encode(arrays, file: path))
+        let bytes = try encode(arrays, file: path)
+        do { try writeFileAtomically(bytes, to: path) } catch { throw WeightFileError(file: path, error.reason) }
     }
 
     /// Parses safetensors bytes; tensors come back in data order.

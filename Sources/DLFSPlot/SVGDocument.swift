@@ -1,3 +1,4 @@
+import DLFSCore
 import Foundation
 
 /// A point in pixels or in data units, depending on context.
@@ -163,15 +164,5 @@ func writeAtomically(_ data: Data, to url: URL) throws {
     guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
         throw PlotError("cannot write \(url.path): directory \(directory.path) does not exist")
     }
-    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-    do {
-        try data.write(to: temporary)
-    } catch {
-        throw PlotError("cannot write \(url.path): \(error.localizedDescription)")
-    }
-    if rename(temporary.path, url.path) != 0 {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(at: temporary)
-        throw PlotError("cannot write \(url.path): \(reason)")
-    }
+    do { try writeFileAtomically(data, to: url.path) } catch { throw PlotError("cannot write \(error)") }
 }
