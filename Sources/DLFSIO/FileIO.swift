@@ -10,8 +10,11 @@ import Darwin
 private func systemError() -> String { String(cString: strerror(errno)) }
 
 /// Reads a whole file into memory (weight files are a few megabytes).
+///
+/// Opened non-blocking so that a FIFO or device given as the file is refused below instead of blocking
+/// `open` forever; reads of a regular file are unaffected.
 func readWholeFile(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw WeightFileError(file: path, "cannot open: \(systemError())") }
     defer { close(fd) }
     var info = stat()
@@ -41,7 +44,9 @@ func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
     let temporary = "\(directory).\(base).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw WeightFileError(file: path, "cannot create \(temporary): \(systemError())") }
+    guard fd >= 0 else {
+        throw WeightFileError(file: path, "cannot create a temporary file in \(directory.isEmpty ? "." : directory): \(systemError())")
+    }
     var done = 0
     var failure: String?
     while done < bytes.count {
@@ -55,7 +60,7 @@ func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
     }
     if failure == nil, fsync(fd) != 0 { failure = "cannot sync: \(systemError())" }
     if close(fd) != 0, failure == nil { failure = "cannot close: \(systemError())" }
-    if failure == nil, rename(temporary, path) != 0 { failure = "cannot rename \(temporary) to it: \(systemError())" }
+    if failure == nil, rename(temporary, path) != 0 { failure = "cannot rename the temporary file over it: \(systemError())" }
     if let failure {
         unlink(temporary)
         throw WeightFileError(file: path, failure)
