@@ -15,14 +15,14 @@ func expectOneErrorLine(_ result: CommandResult, _ expected: String, sourceLocat
 }
 
 /// Checks an argument error that ArgumentParser reports itself: exit status 64 (EX_USAGE), its first
-/// line `Error: <expected>`, followed only by the usage lines.
+/// line `Error: <expected>`, followed only by its help, usage and "See …" lines.
 func expectUsageError(_ result: CommandResult, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(!result.signaled, sourceLocation: sourceLocation)
     #expect(result.status == 64, "exit status \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
     #expect(result.stdout.isEmpty, sourceLocation: sourceLocation)
     let lines = result.stderr.split(separator: "\n").map(String.init)
     #expect(lines.first == "Error: \(expected)", sourceLocation: sourceLocation)
-    #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("Usage: ") || $0.hasPrefix("  ") }, "\(result.stderr)",
+    #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("Help: ") || $0.hasPrefix("Usage: ") || $0.hasPrefix("  ") }, "\(result.stderr)",
             sourceLocation: sourceLocation)
 }
 
