@@ -66,6 +66,8 @@ def pickle_seeds():
     write("FuzzPickle", "ordered_p4.pkl", pickle.dumps(collections.OrderedDict(small), protocol=4))
     write("FuzzPickle", "fortran_p2.pkl", pickle.dumps({"F": np.asfortranarray(np.ones((2, 2), ">f4"))}, protocol=2))
     write("FuzzPickle", "not_a_dict.pkl", pickle.dumps([1, 2.5, "x", b"y", None, True, (1, 2, 3)], protocol=4))
+    # Regression: a dict put inside itself through the memo (a leaked reference cycle before the fix).
+    write("FuzzPickle", "regression_dict_in_itself.pkl", bytes([0x80, 2, 0x7D, 0x94, 0x68, 0, 0x68, 0, 0x73, 0x2E]))
 
 
 def safetensors(entries, metadata=None):

@@ -66,7 +66,11 @@ func dlfs(_ arguments: [String], environment: [String: String]? = nil, timeout: 
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
-    if let environment { process.environment = environment }
+    if var environment {
+        // Sanitizer settings (CI's leak suppressions) reach the child even with a custom environment.
+        for (key, value) in ProcessInfo.processInfo.environment where key.hasSuffix("SAN_OPTIONS") { environment[key] = value }
+        process.environment = environment
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
