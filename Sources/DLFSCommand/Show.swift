@@ -18,7 +18,8 @@ struct Show: AsyncParsableCommand {
     @Option(help: "train or test.")
     var split: Split = .test
 
-    @Option(name: .customLong("index"), help: "An image to show (repeatable; default 0).")
+    /// `.unconditionalSingleValue`, so that `--index -1` is reported as out of range, not as a missing value.
+    @Option(name: .customLong("index"), parsing: .unconditionalSingleValue, help: "An image to show (repeatable; default 0).")
     var indices: [Int] = []
 
     @Flag(help: "Print the number of images in the split instead of drawing.")

@@ -20,7 +20,9 @@ public func writeFileAtomically(_ bytes: some ContiguousBytes, to path: String) 
     let temporary = "\(directory)\(prefix)\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
     func fail(_ reason: String) -> FileWriteError { FileWriteError(path: path, reason: reason) }
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw fail("cannot create a temporary file beside it: \(String(cString: strerror(errno)))") }
+    guard fd >= 0 else {
+        throw fail("cannot create a temporary file in \(directory.isEmpty ? "." : directory): \(String(cString: strerror(errno)))")
+    }
     var failure: String?
     bytes.withUnsafeBytes { buffer in
         var done = 0
@@ -36,7 +38,7 @@ public func writeFileAtomically(_ bytes: some ContiguousBytes, to path: String) 
     }
     if failure == nil, fsync(fd) != 0 { failure = "cannot sync: \(String(cString: strerror(errno)))" }
     if close(fd) != 0, failure == nil { failure = "cannot close: \(String(cString: strerror(errno)))" }
-    if failure == nil, rename(temporary, path) != 0 { failure = "cannot rename the temporary file into place: \(String(cString: strerror(errno)))" }
+    if failure == nil, rename(temporary, path) != 0 { failure = "cannot rename the temporary file over it: \(String(cString: strerror(errno)))" }
     if let failure {
         unlink(temporary)
         throw fail(failure)

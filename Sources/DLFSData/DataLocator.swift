@@ -84,8 +84,11 @@ public struct DataLocator: Sendable {
     /// The path of `file` in `directory` (the `.gz` name, else the raw one), or an error naming what is missing.
     public static func existingPath(of file: DatasetFile, in directory: String) throws -> String {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw DataError(.missingFile, file: directory, "no such directory (it should hold \(file.name))")
+        }
+        guard isDirectory.boolValue else {
+            throw DataError(.missingFile, file: directory, "not a directory (it should be one holding \(file.name))")
         }
         for name in [file.name, file.rawName] where FileManager.default.fileExists(atPath: "\(directory)/\(name)") {
             return "\(directory)/\(name)"

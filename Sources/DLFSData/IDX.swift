@@ -126,7 +126,8 @@ public enum IDX {
 
     /// The whole file, with errors that say why it could not be read.
     static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
+        // Non-blocking: a FIFO must be refused as not a regular file, not block `open` forever.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { throw DataError(.unreadable, file: path, "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()

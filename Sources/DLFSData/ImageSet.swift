@@ -25,9 +25,7 @@ public struct ImageSet: Sendable {
         guard rows > 0, columns > 0, !o1, !o2, total == pixels.count else {
             throw DataError(.shapeMismatch, file: name, "\(pixels.count) pixels do not make \(labels.count) images of \(rows)x\(columns)")
         }
-        if let bad = labels.firstIndex(where: { Int($0) >= classCount }) {
-            throw DataError(.corrupt, file: name, "label \(labels[bad]) at index \(bad) is not below the \(classCount) classes")
-        }
+        try Self.checkLabels(labels, classCount: classCount, name: name)
         self.pixels = pixels
         self.labels = labels
         self.rows = rows
@@ -49,8 +47,16 @@ public struct ImageSet: Sendable {
             throw DataError(.countMismatch, file: labelsPath,
                             "holds \(labels.dimensions[0]) labels but \(imagesPath) holds \(images.dimensions[0]) images")
         }
+        try Self.checkLabels(labels.bytes, classCount: classCount, name: labelsPath)
         try self.init(pixels: images.bytes, labels: labels.bytes, rows: images.dimensions[1],
                       columns: images.dimensions[2], classCount: classCount, name: imagesPath)
+    }
+
+    /// Refuses a label outside the classes; `name` is the labels file when there is one.
+    static func checkLabels(_ labels: [UInt8], classCount: Int, name: String) throws {
+        if let bad = labels.firstIndex(where: { Int($0) >= classCount }) {
+            throw DataError(.corrupt, file: name, "label \(labels[bad]) at index \(bad) is not below the \(classCount) classes")
+        }
     }
 
     /// Copies the images at `indices` into `buffer` (indices.count x pixelsPerImage), as x/255 or as 0...255.

@@ -10,8 +10,11 @@ import Darwin
 private func systemError() -> String { String(cString: strerror(errno)) }
 
 /// Reads a whole file into memory (weight files are a few megabytes).
+///
+/// Opened non-blocking so that a FIFO or device given as the file is refused below instead of blocking
+/// `open` forever; reads of a regular file are unaffected.
 func readWholeFile(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw WeightFileError(file: path, "cannot open: \(systemError())") }
     defer { close(fd) }
     var info = stat()

@@ -62,13 +62,14 @@ struct JSONParser {
         case UInt8(ascii: "{"):
             position += 1
             var members: [(key: String, value: JSONValue)] = []
+            var keys = Set<String>()  // a linear search per key would be quadratic in a hostile header
             skipSpace()
             if position < bytes.endIndex, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
             repeat {
                 skipSpace()
                 let keyStart = position
                 let key = try string()
-                if members.contains(where: { $0.key == key }) {
+                if !keys.insert(key).inserted {
                     position = keyStart
                     throw failure("duplicate key \"\(key)\"")
                 }

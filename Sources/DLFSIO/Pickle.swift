@@ -62,6 +62,15 @@ indirect enum PickleValue {
         }
     }
 
+    /// Whether this value is `object` itself (a list, dict or call put inside itself through the memo).
+    func isIdentical(to object: AnyObject) -> Bool {
+        switch self {
+        case .list(let c), .dict(let c): c === object
+        case .object(let o): o === object
+        default: false
+        }
+    }
+
     /// Marks containers as no longer mutable, so the depth recorded for their parents stays true.
     func seal() {
         switch self {

@@ -9,11 +9,12 @@ struct PickleArrays {
             throw WeightFileError(file: file, "the pickle holds a \(root.kind), not a dictionary of arrays")
         }
         var result = NamedArrays(source: file)
+        var seen = Set<String>()  // not `result[name]`: a linear search per key is quadratic in a hostile file
         for (key, value) in dict.pairs {
             guard let name = key.text else {
                 throw WeightFileError(file: file, "a key is a \(key.kind), not a string")
             }
-            guard result[name] == nil else { throw WeightFileError(file: file, "array '\(name)' appears twice") }
+            guard seen.insert(name).inserted else { throw WeightFileError(file: file, "array '\(name)' appears twice") }
             do {
                 result.arrays.append(try array(named: name, value))
             } catch let message as ArrayProblem {

@@ -113,6 +113,8 @@ extension PickleMachine {
         guard items.count % 2 == 0 else { throw fail("odd number of items for key-value pairs") }
         guard case .dict(let dict)? = stack.last else { throw fail("target is \(stack.last?.kind ?? "missing"), not a dict") }
         guard !dict.isSealed else { throw fail("changes a dict already stored inside another value") }
+        // Anything holding the dict deeper has sealed it already; only the dict itself can make a cycle here.
+        guard !items.contains(where: { $0.isIdentical(to: dict) }) else { throw fail("puts a dict inside itself") }
         dict.depth = max(dict.depth, try nested(items))
         for i in stride(from: 0, to: items.count, by: 2) { dict.pairs.append((items[i], items[i + 1])) }
     }
@@ -120,6 +122,7 @@ extension PickleMachine {
     mutating func append(_ items: [PickleValue]) throws {
         guard case .list(let list)? = stack.last else { throw fail("target is \(stack.last?.kind ?? "missing"), not a list") }
         guard !list.isSealed else { throw fail("changes a list already stored inside another value") }
+        guard !items.contains(where: { $0.isIdentical(to: list) }) else { throw fail("puts a list inside itself") }
         list.depth = max(list.depth, try nested(items))
         list.items += items
     }
@@ -154,6 +157,7 @@ extension PickleMachine {
     mutating func build(state: PickleValue) throws {
         guard case .object(let object)? = stack.last else { throw fail("target is \(stack.last?.kind ?? "missing"), not an object") }
         guard !object.isSealed, object.state == nil else { throw fail("state of \(object.callable.rawValue) set twice") }
+        guard !state.isIdentical(to: object) else { throw fail("makes \(object.callable.rawValue)(…) its own state") }
         let depth = try nested([state])
         object.state = state
         object.depth = max(object.depth, depth + 1)

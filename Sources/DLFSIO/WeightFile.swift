@@ -19,10 +19,11 @@ public enum WeightFileFormat: String, Sendable {
     /// The format of these bytes, or nil when they are neither.
     public static func detect(_ bytes: [UInt8]) -> WeightFileFormat? {
         if bytes.first == 0x80 { return .pickle }  // PROTO, the first opcode of every protocol 2+ pickle
-        // safetensors: a plausible header length followed by '{'.
+        // safetensors: a header length of at least "{}" followed by '{'. A length beyond the end of the file
+        // still counts, so a truncated file is reported as such by the safetensors reader.
         guard bytes.count >= 9 else { return nil }
         let length = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return length >= 2 && length <= UInt64(bytes.count - 8) && bytes[8] == UInt8(ascii: "{") ? .safetensors : nil
+        return length >= 2 && bytes[8] == UInt8(ascii: "{") ? .safetensors : nil
     }
 }
 

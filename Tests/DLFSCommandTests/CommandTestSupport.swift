@@ -30,6 +30,8 @@ enum RealData {
 /// What one run of `dlfs` did.
 struct CommandResult {
     let status: Int32
+    /// True when the process died of a signal (a trap, or the runner's timeout) rather than exiting.
+    let signaled: Bool
     let stdout: String
     let stderr: String
     var errorLines: [String] { stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("error: ") } }
@@ -58,16 +60,24 @@ func dlfs(_ arguments: String..., environment: [String: String]? = nil) throws -
     try dlfs(arguments, environment: environment)
 }
 
-func dlfs(_ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+/// A run still going after `timeout` seconds is terminated (so a hang fails the test instead of blocking it).
+func dlfs(_ arguments: [String], environment: [String: String]? = nil, timeout: Double = 300) throws -> CommandResult {
     let executable = try #require(dlfsExecutable, "the dlfs executable is not next to the test bundle; run `swift build`")
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
-    if let environment { process.environment = environment }
+    if var environment {
+        // Sanitizer settings (CI's leak suppressions) reach the child even with a custom environment.
+        for (key, value) in ProcessInfo.processInfo.environment where key.hasSuffix("SAN_OPTIONS") { environment[key] = value }
+        process.environment = environment
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    defer { watchdog.cancel() }
     // Read stderr on another thread while stdout is read here, so a full pipe cannot block the child.
     let stderrBox = DataBox()
     let group = DispatchGroup()
@@ -75,7 +85,7 @@ func dlfs(_ arguments: [String], environment: [String: String]? = nil) throws ->
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+    return CommandResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal, stdout: String(decoding: stdout, as: UTF8.self),
                          stderr: String(decoding: stderrBox.data, as: UTF8.self))
 }
 
