@@ -42,6 +42,6 @@ struct BadArgumentTests {
                          "The value 'all' is invalid for '--split <split>'. Please provide one of 'train' and 'test'.")
         let unknown = try dlfs("frobnicate")
         #expect(unknown.status == 64 && !unknown.signaled)
-        #expect(unknown.stderr.hasPrefix("Error: Unexpected argument 'frobnicate'"), "\(unknown.stderr)")
+        #expect(unknown.stderr == "error: Unexpected argument 'frobnicate'\n", "\(unknown.stderr)")
     }
 }
