@@ -33,9 +33,12 @@ public func affineRows<S: TensorScalar>(
     x: UnsafePointer<S>, n: Int, k: Int, w: UnsafePointer<S>, b: UnsafePointer<S>, m: Int,
     out: UnsafeMutablePointer<S>, activation: Activation, threads: Int = ComputeThreads.count
 ) {
-    let block = 240  // a multiple of the micro-tile height; 240 rows of 50 floats stay in L1/L2
-    let blocks = (n + block - 1) / block
     let threads = n * k * m < 2_000_000 ? 1 : max(threads, 1)
+    // Blocks of at most 240 rows (240 rows of 50 floats stay in L1/L2), and at least one per thread, in
+    // multiples of the micro-tile height. Rows never split a sum, so any split gives the same bits.
+    let wanted = max((n + 239) / 240, min(threads, (n + 5) / 6))
+    let block = ((n + wanted - 1) / wanted + 5) / 6 * 6
+    let blocks = (n + block - 1) / block
     let perThread = (blocks + threads - 1) / threads
     parallelFor(min(threads, blocks)) { t in
         for blockIndex in (t * perThread)..<min(blocks, (t + 1) * perThread) {

@@ -7,11 +7,11 @@ extension TwoLayerNet {
     /// same figure.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func accuracy(on examples: any ExampleSet, blockSize: Int = 480) -> Double {
+    public func accuracy(on examples: any ExampleSet, blockSize: Int = 480, threads: Int = ComputeThreads.count) -> Double {
         let n = examples.count
         guard n > 0 else { return 0 }
         let blocks = (n + blockSize - 1) / blockSize
-        let workers = max(1, min(ComputeThreads.count, blocks))
+        let workers = max(1, min(threads, blocks))
         let perWorker = (blocks + workers - 1) / workers
         var correct = [Int](repeating: 0, count: workers)
         let (d, h, c) = (inputSize, hiddenSize, outputSize)

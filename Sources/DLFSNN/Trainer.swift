@@ -1,5 +1,6 @@
 import DLFSCore
 import Dispatch
+import Synchronization
 
 /// What to train with: the book's chapter-5 configuration by default.
 public struct TrainingOptions: Sendable {
@@ -60,7 +61,9 @@ public struct TrainingObserver {
 
 /// The book's training loop (`train_neuralnet.py`): for each iteration draw a batch, compute the
 /// gradient, take an SGD step, record the loss; at every epoch boundary evaluate the whole training and
-/// test sets. Deterministic for a seed: the same batches, the same arithmetic with any thread count.
+/// test sets. With more than one compute thread the evaluations run on a snapshot of the net on another
+/// thread while the steps go on, and are reported in order as they finish. Deterministic for a seed: the
+/// same batches, the same arithmetic, the same records with any thread count.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func train<Scalar: TensorScalar>(
@@ -78,6 +81,15 @@ public func train<Scalar: TensorScalar>(
     let learningRate = Scalar(options.learningRate)
     var history = TrainingHistory()
     history.losses.reserveCapacity(options.iterations)
+    let background = ComputeThreads.count > 1 ? BackgroundEvaluations() : nil
+    var submitted = 0
+    func deliver(_ finished: [(record: EpochRecord, seconds: Double)]) {
+        for (record, seconds) in finished {
+            history.epochs.append(record)
+            history.evaluationSeconds += seconds
+            observer.epochDone(record)
+        }
+    }
     for i in 0..<options.iterations {
         let t0 = monotonicSeconds()
         indices.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
@@ -101,15 +113,55 @@ public func train<Scalar: TensorScalar>(
         history.losses.append(Double(loss))
         observer.iterationDone(i, Double(loss))
         if Double(i).truncatingRemainder(dividingBy: perEpoch) == 0 {
-            let t1 = monotonicSeconds()
-            let record = EpochRecord(epoch: history.epochs.count, iteration: i,
-                                     trainAccuracy: net.accuracy(on: trainSet), testAccuracy: net.accuracy(on: testSet))
-            history.evaluationSeconds += monotonicSeconds() - t1
-            history.epochs.append(record)
-            observer.epochDone(record)
+            if let background {
+                background.submit(net, epoch: submitted, iteration: i, trainSet: trainSet, testSet: testSet)
+            } else {
+                deliver([evaluate(net, epoch: submitted, iteration: i, trainSet: trainSet, testSet: testSet, threads: 1)])
+            }
+            submitted += 1
         }
+        if let background { deliver(background.finished(from: history.epochs.count)) }
+    }
+    if let background {
+        background.waitForAll()
+        deliver(background.finished(from: history.epochs.count))
     }
     return history
+}
+
+/// Accuracy on both sets after `iteration`, and the seconds it took.
+private func evaluate<Scalar>(_ net: TwoLayerNet<Scalar>, epoch: Int, iteration: Int, trainSet: any ExampleSet,
+                              testSet: any ExampleSet, threads: Int) -> (record: EpochRecord, seconds: Double) {
+    let t0 = monotonicSeconds()
+    let record = EpochRecord(epoch: epoch, iteration: iteration, trainAccuracy: net.accuracy(on: trainSet, threads: threads),
+                             testAccuracy: net.accuracy(on: testSet, threads: threads))
+    return (record, monotonicSeconds() - t0)
+}
+
+/// Evaluations on their own serial queue, each on a copy of the net taken when it was submitted (the
+/// copy shares the weights until the next SGD step writes them).
+private final class BackgroundEvaluations: Sendable {
+    private let queue = DispatchQueue(label: "dlfs.evaluation")
+    private let group = DispatchGroup()
+    private let results = Mutex<[Int: (record: EpochRecord, seconds: Double)]>([:])
+
+    func submit<Scalar>(_ net: TwoLayerNet<Scalar>, epoch: Int, iteration: Int, trainSet: any ExampleSet, testSet: any ExampleSet) {
+        queue.async(group: group) { [self] in
+            let result = evaluate(net, epoch: epoch, iteration: iteration, trainSet: trainSet, testSet: testSet, threads: 1)
+            results.withLock { $0[epoch] = result }
+        }
+    }
+
+    /// The finished evaluations numbered `next`, `next + 1`, … up to the first still running.
+    func finished(from next: Int) -> [(record: EpochRecord, seconds: Double)] {
+        results.withLock { results in
+            var out: [(record: EpochRecord, seconds: Double)] = []
+            while let result = results.removeValue(forKey: next + out.count) { out.append(result) }
+            return out
+        }
+    }
+
+    func waitForAll() { group.wait() }
 }
 
 private func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }

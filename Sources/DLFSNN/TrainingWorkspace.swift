@@ -63,8 +63,10 @@ public struct TrainingWorkspace<Scalar: TensorScalar> {
         dW1.withUnsafeMutableBufferPointer { dW1 in db1.withUnsafeMutableBufferPointer { db1 in
         dW2.withUnsafeMutableBufferPointer { dW2 in db2.withUnsafeMutableBufferPointer { db2 in
             let z1 = z1.baseAddress!, s = s.baseAddress!, dz1 = dz1.baseAddress!
-            affineRows(x: x, n: rows, k: d, w: w1.baseAddress!, b: b1.baseAddress!, m: h, out: z1, activation: activation)
-            affineRows(x: z1, n: rows, k: h, w: w2.baseAddress!, b: b2.baseAddress!, m: c, out: s, activation: .identity)
+            // One thread: a step is a fraction of a millisecond, less than waking a second thread costs; the
+            // trainer gives the other core the evaluations instead.
+            affineRows(x: x, n: rows, k: d, w: w1.baseAddress!, b: b1.baseAddress!, m: h, out: z1, activation: activation, threads: 1)
+            affineRows(x: z1, n: rows, k: h, w: w2.baseAddress!, b: b2.baseAddress!, m: c, out: s, activation: .identity, threads: 1)
             // Softmax, loss and ∂L/∂s in one pass per row; s becomes ds.
             let n = Scalar(rows)
             for r in 0..<rows {
@@ -84,7 +86,7 @@ public struct TrainingWorkspace<Scalar: TensorScalar> {
                 for i in 0..<(rows * h) { dz1[i] = dz1[i] * (1 - z1[i]) * z1[i] }
             }
             columnSums(dz1, rows: rows, columns: h, into: db1.baseAddress!)
-            gemm(m: d, n: h, k: rows, a: x, lda: d, transposeA: true, b: dz1, ldb: h, c: dW1.baseAddress!, ldc: h)
+            gemm(m: d, n: h, k: rows, a: x, lda: d, transposeA: true, b: dz1, ldb: h, c: dW1.baseAddress!, ldc: h, threads: 1)
         }}}}}}}}}}}
         return loss / Scalar(rows)
     }
