@@ -95,7 +95,8 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
         }
 
         /// One affine layer with its activation: a GEMV for a single row (skipping zero inputs, exact
-        /// because the weights were checked finite), the blocked GEMM otherwise.
+        /// because the weights were checked finite), the blocked GEMM on this thread otherwise (the batches
+        /// are what runs in parallel).
         private static func layer(_ x: UnsafePointer<Scalar>, _ rows: Int, _ k: Int, _ w: UnsafePointer<Scalar>,
                            _ b: UnsafePointer<Scalar>, _ m: Int, _ out: UnsafeMutablePointer<Scalar>,
                            _ activation: Activation, skippingZeros: Bool = false) {
@@ -103,7 +104,7 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
                 gemv(x: x, k: k, w: w, m: m, y: out, skippingZeros: skippingZeros)
                 biasActivation(out, rows: 1, columns: m, bias: b, activation)
             } else {
-                affineRows(x: x, n: rows, k: k, w: w, b: b, m: m, out: out, activation: activation)
+                affineRows(x: x, n: rows, k: k, w: w, b: b, m: m, out: out, activation: activation, threads: 1)
             }
         }
     }

@@ -14,9 +14,14 @@ public func gemv<S: TensorScalar>(
 ) {
     withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { rows in
         var used = 0
-        for i in 0..<k {
-            rows[used] = Int32(truncatingIfNeeded: i)
-            used += (!skippingZeros || x[i] != 0) ? 1 : 0
+        if skippingZeros {
+            for i in 0..<k {
+                rows[used] = Int32(truncatingIfNeeded: i)
+                used &+= x[i] != 0 ? 1 : 0
+            }
+        } else {
+            for i in 0..<k { rows[i] = Int32(truncatingIfNeeded: i) }
+            used = k
         }
         gemvRows(x: x, rows: UnsafeBufferPointer(rebasing: rows[..<used]), w: w, m: m, y: y)
     }
