@@ -55,8 +55,7 @@ struct BenchTrain: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let info = try DatasetInfo.named(dataset)
-            let directory = try await DataLocator().locate(info, splits: [.train, .test], dataDir: dataDir)
-            let data = try Dataset.read(info, splits: [.train, .test], from: directory)
+            let data = try await Dataset.load(info, dataDir: dataDir)
             switch dtype {
             case .float32: try measure(Float.self, try data.split(.train), try data.split(.test))
             case .float64: try measure(Double.self, try data.split(.train), try data.split(.test))
@@ -102,8 +101,7 @@ struct BenchNumgrad: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let info = try DatasetInfo.named(dataset)
-            let directory = try await DataLocator().locate(info, splits: [.train], dataDir: dataDir)
-            let set = try Dataset.read(info, splits: [.train], from: directory).split(.train)
+            let set = try await Dataset.load(info, split: .train, dataDir: dataDir)
             let x = set.tensors(rows: 0..<batchSize).images.converted(to: Double.self)
             let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
             var rng = SeededGenerator(seed: 42)

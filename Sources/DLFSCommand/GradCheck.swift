@@ -42,8 +42,7 @@ struct GradCheck: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let info = try DatasetInfo.named(dataset)
-            let directory = try await DataLocator().locate(info, splits: [split], dataDir: dataDir)
-            let set = try Dataset.read(info, splits: [split], from: directory).split(split)
+            let set = try await Dataset.load(info, split: split, dataDir: dataDir)
             guard batchSize <= set.count else {
                 throw ValidationError("--batch-size \(batchSize) is larger than the \(set.count) images of \(info.name) \(split)")
             }

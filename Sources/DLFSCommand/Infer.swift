@@ -70,8 +70,7 @@ struct Infer: AsyncParsableCommand {
     static func load(weights: String, dataset: String, dataDir: String?, normalize: Bool) async throws
         -> (DatasetInfo, ThreeLayerNet<Float>, Tensor<Float>, [Int]) {
         let info = try DatasetInfo.named(dataset)
-        let directory = try await DataLocator().locate(info, splits: [.test], dataDir: dataDir)
-        let set = try Dataset.read(info, splits: [.test], from: directory).split(.test)
+        let set = try await Dataset.load(info, split: .test, dataDir: dataDir)
         let arrays = try loadWeights(weights)
         let net: ThreeLayerNet<Float>
         do {

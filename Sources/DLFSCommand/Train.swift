@@ -66,8 +66,7 @@ struct Train: AsyncParsableCommand {
             ComputeThreads.count = threads
             let t0 = Timing.now()
             let info = try DatasetInfo.named(dataset)
-            let directory = try await DataLocator().locate(info, splits: [.train, .test], dataDir: dataDir)
-            let data = try Dataset.read(info, splits: [.train, .test], from: directory)
+            let data = try await Dataset.load(info, dataDir: dataDir)
             let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
             guard batchSize <= trainSet.count else {
                 throw ValidationError("--batch-size \(batchSize) is larger than the \(trainSet.count) training images of \(info.name)")
