@@ -1,6 +1,6 @@
 import DLFSCore
 import Dispatch
-import Synchronization
+import Foundation
 
 /// What to train with: the book's chapter-5 configuration by default.
 public struct TrainingOptions: Sendable {
@@ -143,18 +143,20 @@ private func evaluate<Scalar>(_ net: TwoLayerNet<Scalar>, epoch: Int, iteration:
 private final class BackgroundEvaluations: Sendable {
     private let queue = DispatchQueue(label: "dlfs.evaluation")
     private let group = DispatchGroup()
-    private let results = Mutex<[Int: (record: EpochRecord, seconds: Double)]>([:])
+    // NSLock (pthread) rather than Synchronization's Mutex, which ThreadSanitizer cannot follow on Linux.
+    private nonisolated(unsafe) var results: [Int: (record: EpochRecord, seconds: Double)] = [:]
+    private let lock = NSLock()
 
     func submit<Scalar>(_ net: TwoLayerNet<Scalar>, epoch: Int, iteration: Int, trainSet: any ExampleSet, testSet: any ExampleSet) {
         queue.async(group: group) { [self] in
             let result = evaluate(net, epoch: epoch, iteration: iteration, trainSet: trainSet, testSet: testSet, threads: 1)
-            results.withLock { $0[epoch] = result }
+            lock.withLock { results[epoch] = result }
         }
     }
 
     /// The finished evaluations numbered `next`, `next + 1`, … up to the first still running.
     func finished(from next: Int) -> [(record: EpochRecord, seconds: Double)] {
-        results.withLock { results in
+        lock.withLock {
             var out: [(record: EpochRecord, seconds: Double)] = []
             while let result = results.removeValue(forKey: next + out.count) { out.append(result) }
             return out

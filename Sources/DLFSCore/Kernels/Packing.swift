@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// GEMM blocking, in elements. A (MR × KC) sliver and a (KC × NR) sliver stay in L1, an (MC × KC) block
 /// of A in L2, a (KC × NC) block of B in L3.
@@ -46,12 +46,15 @@ final class PackBuffers: @unchecked Sendable {
         if neededB > bBytes { b.deallocate(); b = .allocate(byteCount: neededB, alignment: 64); bBytes = neededB }
     }
 
-    private static let pool = Mutex<[PackBuffers]>([])
+    /// Free buffer sets. An `NSLock` (a pthread mutex) rather than Synchronization's `Mutex`, whose Linux
+    /// futex path ThreadSanitizer cannot see, so it reported every hand-over between threads as a race.
+    private nonisolated(unsafe) static var pool: [PackBuffers] = []
+    private static let poolLock = NSLock()
 
     /// Lends a set of buffers to `body`, from the pool when one is free.
     static func with<R>(_ body: (PackBuffers) -> R) -> R {
-        let buffers = pool.withLock { $0.popLast() } ?? PackBuffers()
-        defer { pool.withLock { $0.append(buffers) } }
+        let buffers = poolLock.withLock { pool.popLast() } ?? PackBuffers()
+        defer { poolLock.withLock { pool.append(buffers) } }
         return body(buffers)
     }
 }
