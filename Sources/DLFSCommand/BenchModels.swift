@@ -17,20 +17,18 @@ struct BenchInfer: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            let (_, net, images, labels) = try await Infer.load(weights: weights, dataset: "mnist", dataDir: dataDir, normalize: true)
-            var batched: [Int] = []
-            let single = Timing.median { _ = net.classify(images, batchSize: 1) }
-            let batch = Timing.median { batched = net.classify(images, batchSize: batchSize) }
-            let figures = BenchFigures(workload: "infer", seconds: batch, extra: [
-                "singleSeconds": single, "batchSeconds": batch, "batchSize": Double(batchSize),
-                "imagesPerSecondSingle": Double(labels.count) / single, "imagesPerSecondBatch": Double(labels.count) / batch,
-                "accuracy": Double(zip(batched, labels).count { $0 == $1 }) / Double(labels.count),
-            ])
-            try figures.emit(json: json) {
-                "batch 1: \(String(format: "%.2f", single * 1e3)) ms for \(labels.count) images (\(String(format: "%.2f", single / Double(labels.count) * 1e6)) µs each); "
-                    + "batch \(batchSize): \(String(format: "%.2f", batch * 1e3)) ms; speed-up \(String(format: "%.1f", single / batch))x"
-            }
+        let (_, net, images, labels) = try await Infer.load(weights: weights, dataset: "mnist", dataDir: dataDir, normalize: true)
+        var batched: [Int] = []
+        let single = Timing.median { _ = net.classify(images, batchSize: 1) }
+        let batch = Timing.median { batched = net.classify(images, batchSize: batchSize) }
+        let figures = BenchFigures(workload: "infer", seconds: batch, extra: [
+            "singleSeconds": single, "batchSeconds": batch, "batchSize": Double(batchSize),
+            "imagesPerSecondSingle": Double(labels.count) / single, "imagesPerSecondBatch": Double(labels.count) / batch,
+            "accuracy": Double(zip(batched, labels).count { $0 == $1 }) / Double(labels.count),
+        ])
+        try figures.emit(json: json) {
+            "batch 1: \(String(format: "%.2f", single * 1e3)) ms for \(labels.count) images (\(String(format: "%.2f", single / Double(labels.count) * 1e6)) µs each); "
+                + "batch \(batchSize): \(String(format: "%.2f", batch * 1e3)) ms; speed-up \(String(format: "%.1f", single / batch))x"
         }
     }
 }
@@ -53,13 +51,11 @@ struct BenchTrain: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            let info = try DatasetInfo.named(dataset)
-            let data = try await Dataset.load(info, dataDir: dataDir)
-            switch dtype {
-            case .float32: try measure(Float.self, try data.split(.train), try data.split(.test))
-            case .float64: try measure(Double.self, try data.split(.train), try data.split(.test))
-            }
+        let info = try DatasetInfo.named(dataset)
+        let data = try await Dataset.load(info, dataDir: dataDir)
+        switch dtype {
+        case .float32: try measure(Float.self, try data.split(.train), try data.split(.test))
+        case .float64: try measure(Double.self, try data.split(.train), try data.split(.test))
         }
     }
 
@@ -99,27 +95,25 @@ struct BenchNumgrad: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            let info = try DatasetInfo.named(dataset)
-            let set = try await Dataset.load(info, split: .train, dataDir: dataDir)
-            let x = set.tensors(rows: 0..<batchSize).images.converted(to: Double.self)
-            let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
-            var rng = SeededGenerator(seed: 42)
-            let net = TwoLayerNet<Double>(inputSize: set.featureCount, hiddenSize: 50, outputSize: info.classCount, using: &rng)
-            var numerical: TwoLayerGradients<Double>?
-            let seconds = Timing.median(runs: 3) { numerical = net.numericalGradient(x, t) }
-            let backprop = net.gradient(x, t)
-            let maxDiff = zip(numerical!.named, backprop.named).map { n, b in
-                zip(n.gradient.scalars, b.gradient.scalars).map { abs($0 - $1) }.max() ?? 0
-            }.max() ?? 0
-            let figures = BenchFigures(workload: "numgrad", seconds: seconds, extra: [
-                "batchSize": Double(batchSize), "parameters": Double(net.parameters.values.map(\.count).reduce(0, +)),
-                "maxAbsDiffToBackprop": maxDiff,
-            ])
-            try figures.emit(json: json) {
-                "numerical gradient of \(Int(figures.extra["parameters"]!)) parameters, batch \(batchSize): \(String(format: "%.3f", seconds)) s "
-                    + "(max |numerical − backprop| \(String(format: "%.1e", maxDiff)))"
-            }
+        let info = try DatasetInfo.named(dataset)
+        let set = try await Dataset.load(info, split: .train, dataDir: dataDir)
+        let x = set.tensors(rows: 0..<batchSize).images.converted(to: Double.self)
+        let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
+        var rng = SeededGenerator(seed: 42)
+        let net = TwoLayerNet<Double>(inputSize: set.featureCount, hiddenSize: 50, outputSize: info.classCount, using: &rng)
+        var numerical: TwoLayerGradients<Double>?
+        let seconds = Timing.median(runs: 3) { numerical = net.numericalGradient(x, t) }
+        let backprop = net.gradient(x, t)
+        let maxDiff = zip(numerical!.named, backprop.named).map { n, b in
+            zip(n.gradient.scalars, b.gradient.scalars).map { abs($0 - $1) }.max() ?? 0
+        }.max() ?? 0
+        let figures = BenchFigures(workload: "numgrad", seconds: seconds, extra: [
+            "batchSize": Double(batchSize), "parameters": Double(net.parameters.values.map(\.count).reduce(0, +)),
+            "maxAbsDiffToBackprop": maxDiff,
+        ])
+        try figures.emit(json: json) {
+            "numerical gradient of \(Int(figures.extra["parameters"]!)) parameters, batch \(batchSize): \(String(format: "%.3f", seconds)) s "
+                + "(max |numerical − backprop| \(String(format: "%.1e", maxDiff)))"
         }
     }
 }

@@ -2,11 +2,15 @@ import ArgumentParser
 import DLFS
 import Foundation
 
-/// A failure the CLI reports as one line `error: …` and a non-zero exit.
+/// A failure the CLI reports as one line `error: …` and exit status 1. Bad input found by `run()` throws
+/// this rather than `ValidationError`, which ArgumentParser reports as a usage error (status 64).
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// `--split train|test`.
+extension Split: ExpressibleByArgument {}
 
 /// Parses "3,4", "-3, 4" or "[0.1, 0.2]" into numbers; `option` names the flag in the error message.
 func parseNumbers(_ text: String, option: String) throws -> [Double] {

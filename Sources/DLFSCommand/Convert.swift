@@ -20,9 +20,7 @@ struct Convert: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func run() async throws { try await reportingErrors(perform) }
-
-    private func perform() async throws {
+    func run() async throws {
         let arrays = try loadWeights(input)
         try SafeTensors.write(arrays, to: output)
         // Report in the order of the written file.

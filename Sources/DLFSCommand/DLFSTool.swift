@@ -21,8 +21,10 @@ struct DLFSTool: AsyncParsableCommand {
             Descend.self,
         ])
 
-    /// Runs the command line. Every failure — a bad argument included — ends as one `error: …` line on
-    /// stderr and a non-zero exit; `--help` and `--version` print in full and exit 0.
+    /// Runs the command line; the one place errors are reported. Every failure ends as one `error: …` line
+    /// on stderr (a multi-line description joined with spaces): status 64 for usage errors (ArgumentParser's
+    /// own, and `ValidationError` from `validate()`), 1 for any other error `run()` throws. `--help` prints
+    /// in full and exits 0.
     static func main() async {
         do {
             var command = try parseAsRoot()

@@ -27,9 +27,7 @@ struct Derivative: AsyncParsableCommand {
         var points: [Entry]
     }
 
-    func run() async throws { try await reportingErrors(perform) }
-
-    private func perform() async throws {
+    func run() async throws {
         let url = try plot.map(plotURL)
         let points = try parseNumbers(at, option: "--at")
         let entries = points.map { Entry(x: $0, derivative: numericalDiff(bookFunction1, at: $0)) }

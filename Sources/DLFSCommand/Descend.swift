@@ -41,9 +41,7 @@ struct Descend: AsyncParsableCommand {
         var runs: [Run]
     }
 
-    func run() async throws { try await reportingErrors(perform) }
-
-    private func perform() async throws {
+    func run() async throws {
         let url = try plot.map(plotURL)
         let start = try parsePoint(initial, option: "--init")
         let rates = try parseNumbers(lr, option: "--lr")

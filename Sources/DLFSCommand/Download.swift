@@ -27,14 +27,12 @@ struct Download: AsyncParsableCommand {
     var timeout: Double = 30
 
     func run() async throws {
-        try await reportingErrors {
-            let info = try DatasetInfo.named(dataset)
-            let directory = dataDir ?? DataLocator().cacheDirectory(for: info)
-            var downloader = Downloader(dataset: info, mirrors: mirrors.isEmpty ? nil : mirrors)
-            downloader.timeout = timeout
-            let files = info.files(for: split.map { [$0] } ?? Split.allCases)
-            try await downloader.fetch(files, into: directory)
-            print("\(info.name): \(files.count) files verified in \(directory)")
-        }
+        let info = try DatasetInfo.named(dataset)
+        let directory = dataDir ?? DataLocator().cacheDirectory(for: info)
+        var downloader = Downloader(dataset: info, mirrors: mirrors.isEmpty ? nil : mirrors)
+        downloader.timeout = timeout
+        let files = info.files(for: split.map { [$0] } ?? Split.allCases)
+        try await downloader.fetch(files, into: directory)
+        print("\(info.name): \(files.count) files verified in \(directory)")
     }
 }

@@ -40,39 +40,37 @@ struct GradCheck: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
-            let info = try DatasetInfo.named(dataset)
-            let set = try await Dataset.load(info, split: split, dataDir: dataDir)
-            guard batchSize <= set.count else {
-                throw ValidationError("--batch-size \(batchSize) is larger than the \(set.count) images of \(info.name) \(split)")
-            }
-            let batch = set.tensors(rows: 0..<batchSize)
-            let x = batch.images.converted(to: Double.self)
-            let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
-            var rng = SeededGenerator(seed: seed)
-            let net = TwoLayerNet<Double>(inputSize: set.featureCount, hiddenSize: hidden, outputSize: info.classCount,
-                                          activation: activation.layer, using: &rng)
-            let numerical = net.numericalGradient(x, t), backprop = net.gradient(x, t)
-            var rows: [GradCheckRow] = []
-            for ((name, n), (_, b)) in zip(numerical.named, backprop.named) {
-                let differences = zip(n.scalars, b.scalars).map { abs($0 - $1) }
-                let total = differences.reduce(0, +)
-                let size = b.scalars.map(abs).reduce(0, +) + n.scalars.map(abs).reduce(0, +)
-                rows.append(GradCheckRow(name: name, meanAbsoluteDifference: total / Double(differences.count),
-                                         relativeDifference: size > 0 ? total / size : total))
-            }
-            let passed = rows.allSatisfy { $0.relativeDifference <= tolerance }
-            if json {
-                try printJSON(GradCheckReport(dataset: info.name, batchSize: batchSize, activation: activation.rawValue,
-                                              seed: seed, tolerance: tolerance, passed: passed, parameters: rows))
-            } else {
-                for row in rows { print("\(row.name):\(row.meanAbsoluteDifference)") }
-                print("relative: " + rows.map { "\($0.name) \(String(format: "%.2e", $0.relativeDifference))" }.joined(separator: ", "))
-            }
-            if !passed {
-                let worst = rows.max { $0.relativeDifference < $1.relativeDifference }!
-                throw CommandFailure("gradient check failed: \(worst.name) differs by \(worst.relativeDifference) (tolerance \(tolerance))")
-            }
+        let info = try DatasetInfo.named(dataset)
+        let set = try await Dataset.load(info, split: split, dataDir: dataDir)
+        guard batchSize <= set.count else {
+            throw CommandFailure("--batch-size \(batchSize) is larger than the \(set.count) images of \(info.name) \(split)")
+        }
+        let batch = set.tensors(rows: 0..<batchSize)
+        let x = batch.images.converted(to: Double.self)
+        let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
+        var rng = SeededGenerator(seed: seed)
+        let net = TwoLayerNet<Double>(inputSize: set.featureCount, hiddenSize: hidden, outputSize: info.classCount,
+                                      activation: activation.layer, using: &rng)
+        let numerical = net.numericalGradient(x, t), backprop = net.gradient(x, t)
+        var rows: [GradCheckRow] = []
+        for ((name, n), (_, b)) in zip(numerical.named, backprop.named) {
+            let differences = zip(n.scalars, b.scalars).map { abs($0 - $1) }
+            let total = differences.reduce(0, +)
+            let size = b.scalars.map(abs).reduce(0, +) + n.scalars.map(abs).reduce(0, +)
+            rows.append(GradCheckRow(name: name, meanAbsoluteDifference: total / Double(differences.count),
+                                     relativeDifference: size > 0 ? total / size : total))
+        }
+        let passed = rows.allSatisfy { $0.relativeDifference <= tolerance }
+        if json {
+            try printJSON(GradCheckReport(dataset: info.name, batchSize: batchSize, activation: activation.rawValue,
+                                          seed: seed, tolerance: tolerance, passed: passed, parameters: rows))
+        } else {
+            for row in rows { print("\(row.name):\(row.meanAbsoluteDifference)") }
+            print("relative: " + rows.map { "\($0.name) \(String(format: "%.2e", $0.relativeDifference))" }.joined(separator: ", "))
+        }
+        if !passed {
+            let worst = rows.max { $0.relativeDifference < $1.relativeDifference }!
+            throw CommandFailure("gradient check failed: \(worst.name) differs by \(worst.relativeDifference) (tolerance \(tolerance))")
         }
     }
 }

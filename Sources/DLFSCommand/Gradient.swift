@@ -27,9 +27,7 @@ struct Gradient: AsyncParsableCommand {
         var points: [Entry]
     }
 
-    func run() async throws { try await reportingErrors(perform) }
-
-    private func perform() async throws {
+    func run() async throws {
         let url = try plot.map(plotURL)
         let points = try (at.isEmpty ? ["3,4", "0,2", "3,0"] : at).map { try parsePoint($0, option: "--at") }
         let entries = points.map { Entry(x: $0, gradient: numericalGradient(of: squareNorm, at: Tensor($0)).scalars) }

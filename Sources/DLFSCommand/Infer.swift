@@ -43,27 +43,25 @@ struct Infer: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
-            ComputeThreads.count = threads
-            let (info, net, images, labels) = try await Self.load(weights: weights, dataset: dataset, dataDir: dataDir,
-                                                                  normalize: !noNormalize)
-            guard batchSize <= labels.count else {
-                throw ValidationError("--batch-size \(batchSize) is larger than the \(labels.count) images of \(info.name) test")
-            }
-
-            var single: [Int] = [], batched: [Int] = []
-            let singleSeconds = Timing.median(runs: repeats) { single = net.classify(images, batchSize: 1) }
-            let batchSeconds = Timing.median(runs: repeats) { batched = net.classify(images, batchSize: batchSize) }
-            let correct = zip(batched, labels).count { $0 == $1 }
-            let report = InferReport(
-                weights: weights, dataset: info.name, count: labels.count, batchSize: batchSize,
-                threads: ComputeThreads.count, normalized: !noNormalize, correctCount: correct,
-                accuracy: Double(correct) / Double(labels.count),
-                singleCorrectCount: zip(single, labels).count { $0 == $1 },
-                firstPredictions: Array(batched.prefix(10)), firstLabels: Array(labels.prefix(10)),
-                singleSeconds: singleSeconds, batchSeconds: batchSeconds, speedup: singleSeconds / batchSeconds)
-            if json { try printJSON(report) } else { report.printText() }
+        ComputeThreads.count = threads
+        let (info, net, images, labels) = try await Self.load(weights: weights, dataset: dataset, dataDir: dataDir,
+                                                              normalize: !noNormalize)
+        guard batchSize <= labels.count else {
+            throw CommandFailure("--batch-size \(batchSize) is larger than the \(labels.count) images of \(info.name) test")
         }
+
+        var single: [Int] = [], batched: [Int] = []
+        let singleSeconds = Timing.median(runs: repeats) { single = net.classify(images, batchSize: 1) }
+        let batchSeconds = Timing.median(runs: repeats) { batched = net.classify(images, batchSize: batchSize) }
+        let correct = zip(batched, labels).count { $0 == $1 }
+        let report = InferReport(
+            weights: weights, dataset: info.name, count: labels.count, batchSize: batchSize,
+            threads: ComputeThreads.count, normalized: !noNormalize, correctCount: correct,
+            accuracy: Double(correct) / Double(labels.count),
+            singleCorrectCount: zip(single, labels).count { $0 == $1 },
+            firstPredictions: Array(batched.prefix(10)), firstLabels: Array(labels.prefix(10)),
+            singleSeconds: singleSeconds, batchSeconds: batchSeconds, speedup: singleSeconds / batchSeconds)
+        if json { try printJSON(report) } else { report.printText() }
     }
 
     /// The network from the weight file and the test split as tensors; errors name the file.

@@ -36,9 +36,7 @@ struct Loss: AsyncParsableCommand {
         var batchCrossEntropyError: Double
     }
 
-    func run() async throws { try await reportingErrors(perform) }
-
-    private func perform() async throws {
+    func run() async throws {
         let outputs = try (y.isEmpty ? Self.bookOutputs : y).map { try parseNumbers($0, option: "--y") }
         let classes = outputs[0].count
         for (i, output) in outputs.enumerated() {

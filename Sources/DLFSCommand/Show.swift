@@ -42,23 +42,21 @@ struct Show: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
-            let info = try DatasetInfo.named(dataset)
-            let directory = try await DataLocator().locate(info, splits: [split], dataDir: dataDir)
-            if time { return try printLoadTimes(info, directory) }
-            let set = try Dataset.read(info, splits: [split], from: directory).split(split)
-            if count { return print(set.count) }
-            let shown = indices.isEmpty ? [0] : indices
-            if let bad = shown.first(where: { !(0..<set.count).contains($0) }) {
-                throw ValidationError("--index \(bad) is outside 0..<\(set.count) for \(info.name) \(split)")
-            }
-            if let png { return try writePNG(set, shown, to: png, info: info) }
-            let useColor = color == .always || (color == .auto && isatty(1) != 0)
-            for index in shown {
-                print("\(info.name) \(split) #\(index): label \(label(set, index, info))")
-                for line in TerminalImage.lines(set.image(at: index), rows: set.rows, columns: set.columns, color: useColor) {
-                    print(line)
-                }
+        let info = try DatasetInfo.named(dataset)
+        let directory = try await DataLocator().locate(info, splits: [split], dataDir: dataDir)
+        if time { return try printLoadTimes(info, directory) }
+        let set = try Dataset.read(info, splits: [split], from: directory).split(split)
+        if count { return print(set.count) }
+        let shown = indices.isEmpty ? [0] : indices
+        if let bad = shown.first(where: { !(0..<set.count).contains($0) }) {
+            throw CommandFailure("--index \(bad) is outside 0..<\(set.count) for \(info.name) \(split)")
+        }
+        if let png { return try writePNG(set, shown, to: png, info: info) }
+        let useColor = color == .always || (color == .auto && isatty(1) != 0)
+        for index in shown {
+            print("\(info.name) \(split) #\(index): label \(label(set, index, info))")
+            for line in TerminalImage.lines(set.image(at: index), rows: set.rows, columns: set.columns, color: useColor) {
+                print(line)
             }
         }
     }

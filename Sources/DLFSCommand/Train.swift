@@ -62,22 +62,20 @@ struct Train: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
-            ComputeThreads.count = threads
-            let t0 = Timing.now()
-            let info = try DatasetInfo.named(dataset)
-            let data = try await Dataset.load(info, dataDir: dataDir)
-            let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
-            guard batchSize <= trainSet.count else {
-                throw ValidationError("--batch-size \(batchSize) is larger than the \(trainSet.count) training images of \(info.name)")
-            }
-            let saveURL = try save.map { try outputURL($0, option: "--save") }
-            let plotURL = try plot.map { try DLFSCommand.plotURL($0) }
-            let loadSeconds = Timing.now() - t0
-            switch dtype ?? (gradient == .numerical ? .float64 : .float32) {
-            case .float32: try run(Float.self, info, trainSet, testSet, loadSeconds, saveURL, plotURL)
-            case .float64: try run(Double.self, info, trainSet, testSet, loadSeconds, saveURL, plotURL)
-            }
+        ComputeThreads.count = threads
+        let t0 = Timing.now()
+        let info = try DatasetInfo.named(dataset)
+        let data = try await Dataset.load(info, dataDir: dataDir)
+        let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
+        guard batchSize <= trainSet.count else {
+            throw CommandFailure("--batch-size \(batchSize) is larger than the \(trainSet.count) training images of \(info.name)")
+        }
+        let saveURL = try save.map { try outputURL($0, option: "--save") }
+        let plotURL = try plot.map { try DLFSCommand.plotURL($0) }
+        let loadSeconds = Timing.now() - t0
+        switch dtype ?? (gradient == .numerical ? .float64 : .float32) {
+        case .float32: try run(Float.self, info, trainSet, testSet, loadSeconds, saveURL, plotURL)
+        case .float64: try run(Double.self, info, trainSet, testSet, loadSeconds, saveURL, plotURL)
         }
     }
 

@@ -25,6 +25,9 @@ struct ModelCommandTests {
         #expect(json["correctCount"] as? Int == 9352 && json["singleCorrectCount"] as? Int == 9352)
         #expect(json["batchSize"] as? Int == 50)
         #expect((json["batchSeconds"] as? Double ?? 0) > 0 && (json["singleSeconds"] as? Double ?? 0) > 0)
+        // Found by run() once the data is loaded: bad input (status 1), not a usage error.
+        expectOneErrorLine(try dlfs("infer", "--weights", weights, "--data-dir", RealData.mnist, "--batch-size", "10001"),
+                           "--batch-size 10001 is larger than the 10000 images of mnist test")
     }
 
     @Test("infer refuses weights that do not fit, listing what it expected and found")
@@ -44,7 +47,7 @@ struct ModelCommandTests {
             + "expected W1 (784, h1), b1 (h1,), W2 (h1, h2), b2 (h2,), W3 (h2, 10), b3 (10,); "
             + "found W1 (784, 50), W2 (50, 100), W3 (100, 10), b1 (50,), b2 (100,)"])
         let badBatch = try dlfs("infer", "--weights", file, "--data-dir", RealData.mnist, "--batch-size", "0")
-        #expect(badBatch.status != 0 && badBatch.stderr.contains("--batch-size must be at least 1, not 0"))
+        expectUsageError(badBatch, "--batch-size must be at least 1, not 0")
     }
 
     @Test("gradcheck: every relative difference within 1e-6 in Double")
@@ -58,6 +61,15 @@ struct ModelCommandTests {
         for row in rows { #expect((row["relativeDifference"] as? Double ?? 1) <= 1e-6, "\(row)") }
         let text = try dlfs("gradcheck", "--data-dir", RealData.mnist, "--split", "test", "--activation", "sigmoid")
         #expect(text.stdout.split(separator: "\n").prefix(4).map { $0.split(separator: ":").first.map(String.init) } == ["W1", "b1", "W2", "b2"])
+        expectOneErrorLine(try dlfs("gradcheck", "--data-dir", RealData.mnist, "--split", "test", "--batch-size", "10001"),
+                           "--batch-size 10001 is larger than the 10000 images of mnist test")
+        // A failed check prints its figures, then one error line, status 1.
+        let failed = try dlfs("gradcheck", "--data-dir", RealData.mnist, "--split", "test", "--batch-size", "1", "--hidden", "2",
+                              "--tolerance", "0")
+        #expect(failed.status == 1 && !failed.signaled)
+        #expect(failed.stdout.hasPrefix("W1:"))
+        #expect(failed.stderr.hasPrefix("error: gradient check failed: ") && failed.stderr.hasSuffix(" (tolerance 0.0)\n"), "\(failed.stderr)")
+        #expect(failed.errorLines.count == 1 && failed.stderr.split(separator: "\n").count == 1)
     }
 
     @Test("train on Fashion-MNIST: 17 book lines, at least 0.84, the same with 1 and 2 threads; the model is saved")
@@ -95,16 +107,13 @@ struct ModelCommandTests {
             (["--hidden", "0"], "--hidden must be at least 1, not 0"),
             (["--save", "model.bin"], "--save 'model.bin': the model is written as safetensors; give a name ending in .safetensors"),
         ] {
-            let result = try dlfs(["train"] + arguments)
-            #expect(result.status != 0)
-            #expect(result.stderr == "error: \(message)\n", "\(arguments)")
+            expectUsageError(try dlfs(["train"] + arguments), message)
         }
-        let unknown = try dlfs("train", "--dataset", "cifar")
-        #expect(unknown.errorLines == ["error: unknown dataset 'cifar'; known datasets: mnist, fashion-mnist"])
+        expectOneErrorLine(try dlfs("train", "--dataset", "cifar"), "unknown dataset 'cifar'; known datasets: mnist, fashion-mnist")
         let fashion = FileManager.default.fileExists(atPath: "\(RealData.fashionMNIST)/train-labels-idx1-ubyte.gz")
         if fashion || RealData.required {
             let tooBig = try dlfs("train", "--dataset", "fashion-mnist", "--batch-size", "60001")
-            #expect(tooBig.errorLines == ["error: --batch-size 60001 is larger than the 60000 training images of fashion-mnist"])
+            expectOneErrorLine(tooBig, "--batch-size 60001 is larger than the 60000 training images of fashion-mnist")
         }
     }
 }
