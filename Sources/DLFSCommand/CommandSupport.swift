@@ -12,6 +12,16 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// `--split train|test`.
 extension Split: ExpressibleByArgument {}
 
+/// `--dataset` and `--data-dir`, the same for every command that reads a dataset by name (the benchmarks
+/// default to another dataset and declare their own).
+struct DatasetOptions: ParsableArguments {
+    @Option(help: "The dataset: mnist (downloaded and verified on first use) or fashion-mnist (Debian package).")
+    var dataset = "mnist"
+
+    @Option(help: "A directory holding the IDX files (gzip or raw); otherwise the usual lookup order.")
+    var dataDir: String?
+}
+
 /// Parses "3,4", "-3, 4" or "[0.1, 0.2]" into numbers; `option` names the flag in the error message.
 func parseNumbers(_ text: String, option: String) throws -> [Double] {
     let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))

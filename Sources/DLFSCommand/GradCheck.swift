@@ -15,10 +15,7 @@ struct GradCheck: AsyncParsableCommand {
             (y − t) / N leaves out, a relative 1e-7 / y ≈ 1e-6 at the untrained net's y ≈ 0.1.
             """)
 
-    @Option(help: "The dataset: mnist or fashion-mnist.")
-    var dataset = "mnist"
-    @Option(help: "A directory holding the IDX files; otherwise the usual lookup order.")
-    var dataDir: String?
+    @OptionGroup var source: DatasetOptions
     @Option(help: "The split whose first images form the batch (the book: train).")
     var split: Split = .train
     @Option(help: "Images in the batch (the book: 3).")
@@ -40,8 +37,8 @@ struct GradCheck: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let info = try DatasetInfo.named(dataset)
-        let set = try await Dataset.load(info, split: split, dataDir: dataDir)
+        let info = try DatasetInfo.named(source.dataset)
+        let set = try await Dataset.load(info, split: split, dataDir: source.dataDir)
         guard batchSize <= set.count else {
             throw CommandFailure("--batch-size \(batchSize) is larger than the \(set.count) images of \(info.name) \(split)")
         }

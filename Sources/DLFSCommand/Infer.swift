@@ -15,11 +15,7 @@ struct Infer: AsyncParsableCommand {
     @Option(help: "The weights: the book's sample_weight.pkl, or safetensors with W1, b1, W2, b2, W3, b3.")
     var weights: String
 
-    @Option(help: "The dataset: mnist or fashion-mnist.")
-    var dataset = "mnist"
-
-    @Option(help: "A directory holding the IDX files (gzip or raw); otherwise the usual lookup order.")
-    var dataDir: String?
+    @OptionGroup var source: DatasetOptions
 
     @Option(help: "Images per batch in the batched pass.")
     var batchSize = 100
@@ -44,7 +40,7 @@ struct Infer: AsyncParsableCommand {
 
     func run() async throws {
         ComputeThreads.count = threads
-        let (info, net, images, labels) = try await Self.load(weights: weights, dataset: dataset, dataDir: dataDir,
+        let (info, net, images, labels) = try await Self.load(weights: weights, dataset: source.dataset, dataDir: source.dataDir,
                                                               normalize: !noNormalize)
         guard batchSize <= labels.count else {
             throw CommandFailure("--batch-size \(batchSize) is larger than the \(labels.count) images of \(info.name) test")

@@ -9,11 +9,7 @@ struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw dataset images in the terminal (Unicode half blocks) with their labels, or as a PNG.")
 
-    @Option(help: "The dataset: mnist or fashion-mnist.")
-    var dataset = "mnist"
-
-    @Option(help: "A directory holding the IDX files (gzip or raw); otherwise the usual lookup order.")
-    var dataDir: String?
+    @OptionGroup var source: DatasetOptions
 
     @Option(help: "train or test.")
     var split: Split = .test
@@ -42,8 +38,8 @@ struct Show: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let info = try DatasetInfo.named(dataset)
-        let directory = try await DataLocator().locate(info, splits: [split], dataDir: dataDir)
+        let info = try DatasetInfo.named(source.dataset)
+        let directory = try await DataLocator().locate(info, splits: [split], dataDir: source.dataDir)
         if time { return try printLoadTimes(info, directory) }
         let set = try Dataset.read(info, splits: [split], from: directory).split(split)
         if count { return print(set.count) }

@@ -14,10 +14,7 @@ struct Train: AsyncParsableCommand {
             stderr when it is a terminal. The same seed gives the same lines with any number of threads.
             """)
 
-    @Option(help: "The dataset: mnist (downloaded and verified on first use) or fashion-mnist (Debian package).")
-    var dataset = "mnist"
-    @Option(help: "A directory holding the four IDX files (gzip or raw); otherwise the usual lookup order.")
-    var dataDir: String?
+    @OptionGroup var source: DatasetOptions
     @Option(help: "SGD iterations.")
     var iters = 10_000
     @Option(help: "Images per mini-batch.")
@@ -64,8 +61,8 @@ struct Train: AsyncParsableCommand {
     func run() async throws {
         ComputeThreads.count = threads
         let t0 = Timing.now()
-        let info = try DatasetInfo.named(dataset)
-        let data = try await Dataset.load(info, dataDir: dataDir)
+        let info = try DatasetInfo.named(source.dataset)
+        let data = try await Dataset.load(info, dataDir: source.dataDir)
         let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
         guard batchSize <= trainSet.count else {
             throw CommandFailure("--batch-size \(batchSize) is larger than the \(trainSet.count) training images of \(info.name)")
