@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// Real data from `../shared/data` beside the package: skipped with a message when absent, unless
-/// `DLFS_REQUIRE_DATA=1` (set by CI), where absence fails the test.
+/// Real data from `../shared/data` beside the package and Fashion-MNIST's Debian package: skipped with a
+/// message when absent, unless `DLFS_REQUIRE_DATA=1` (set by CI), where absence fails the test.
 enum RealData {
     /// The package root: this file is `<root>/Tests/DLFSCommandTests/CommandTestSupport.swift`.
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -14,6 +14,19 @@ enum RealData {
     /// For `.enabled(if:)`: true when the MNIST test set is there, or when it is required (so its absence fails).
     static var mnistTestSetPresent: Bool {
         required || FileManager.default.fileExists(atPath: "\(mnist)/t10k-images-idx3-ubyte.gz")
+    }
+
+    /// True when Fashion-MNIST (the Debian package dataset-fashion-mnist) is installed, or when it is required.
+    static var fashionMNISTPresent: Bool {
+        required || ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+            .allSatisfy { FileManager.default.fileExists(atPath: "\(fashionMNIST)/\($0)") }
+    }
+
+    /// Skips the calling test with a message when Fashion-MNIST is absent and not required.
+    static func requireFashionMNIST() throws {
+        guard fashionMNISTPresent else {
+            try Test.cancel("skipped: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+        }
     }
 
     static func path(_ relative: String) throws -> String {

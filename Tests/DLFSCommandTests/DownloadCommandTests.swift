@@ -23,8 +23,9 @@ struct DownloadCommandTests {
             banner += String(decoding: data, as: UTF8.self)
         }
         let port = try #require(banner.split(separator: " ").firstIndex(of: "port").map { banner.split(separator: " ")[$0 + 1] })
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dlfs-dl-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.cleanUp() }
+        let dir = temporary.file("mnist")  // not there yet: download creates it
 
         let first = try dlfs(["download", "mnist", "--split", "test", "--data-dir", dir,
                                            "--mirror", "http://127.0.0.1:\(port)/missing/", "--mirror", "http://127.0.0.1:\(port)/"])

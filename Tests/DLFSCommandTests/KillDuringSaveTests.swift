@@ -6,10 +6,7 @@ import Testing
 /// the old checkpoint or a complete new one, and the next successful run leaves no temporary behind.
 @Test("SIGKILL during train --save never leaves a partial checkpoint", .timeLimit(.minutes(10)))
 func killDuringSave() throws {
-    let present = FileManager.default.fileExists(atPath: "\(RealData.fashionMNIST)/train-images-idx3-ubyte.gz")
-    guard present || RealData.required else {
-        try Test.cancel("skipped: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
-    }
+    try RealData.requireFashionMNIST()
     let executable = try #require(dlfsExecutable)
     let directory = try TemporaryDirectory()
     defer { directory.cleanUp() }

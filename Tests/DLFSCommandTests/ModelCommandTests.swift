@@ -74,10 +74,7 @@ struct ModelCommandTests {
 
     @Test("train on Fashion-MNIST: 17 book lines, at least 0.84, the same with 1 and 2 threads; the model is saved")
     func trainFashionMNIST() throws {
-        let present = FileManager.default.fileExists(atPath: "\(RealData.fashionMNIST)/t10k-labels-idx1-ubyte.gz")
-        guard present || RealData.required else {
-            try Test.cancel("skipped: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
-        }
+        try RealData.requireFashionMNIST()
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let model = directory.file("fashion.safetensors"), plot = directory.file("curves.svg")
@@ -110,8 +107,7 @@ struct ModelCommandTests {
             expectUsageError(try dlfs(["train"] + arguments), message)
         }
         expectOneErrorLine(try dlfs("train", "--dataset", "cifar"), "unknown dataset 'cifar'; known datasets: mnist, fashion-mnist")
-        let fashion = FileManager.default.fileExists(atPath: "\(RealData.fashionMNIST)/train-labels-idx1-ubyte.gz")
-        if fashion || RealData.required {
+        if RealData.fashionMNISTPresent {
             let tooBig = try dlfs("train", "--dataset", "fashion-mnist", "--batch-size", "60001")
             expectOneErrorLine(tooBig, "--batch-size 60001 is larger than the 60000 training images of fashion-mnist")
         }

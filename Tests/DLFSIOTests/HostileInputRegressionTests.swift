@@ -29,22 +29,15 @@ struct HostileInputRegressionTests {
     func manyHeaderKeys() throws {
         let count = 20_000
         let entries = (0..<count).map { "\"k\($0)\":\"\($0 % 7)\"" }.joined(separator: ",")
-        let decoded = try SafeTensors.decode(Self.safetensors(header: "{\"__metadata__\":{\(entries)}}"), file: "keys.safetensors")
+        let decoded = try SafeTensors.decode(safetensorsBytes(header: "{\"__metadata__\":{\(entries)}}"), file: "keys.safetensors")
         #expect(decoded.arrays.isEmpty)
         #expect(decoded.metadata?.count == count)
         #expect(decoded.metadata?["k19999"] == "\(19_999 % 7)")
         // The same header with one key repeated at the end is refused, naming the byte of the repeat.
-        let repeated = Self.safetensors(header: "{\"__metadata__\":{\(entries),\"k5\":\"x\"}}")
+        let repeated = safetensorsBytes(header: "{\"__metadata__\":{\(entries),\"k5\":\"x\"}}")
         let offset = 8 + "{\"__metadata__\":{\(entries),".utf8.count
         #expect(throws: WeightFileError(file: "keys.safetensors", offset: offset, "header: bad JSON: duplicate key \"k5\"")) {
             _ = try SafeTensors.decode(repeated, file: "keys.safetensors")
         }
-    }
-
-    /// A safetensors file of no tensors with this JSON header, padded with spaces to a multiple of 8.
-    static func safetensors(header: String) -> [UInt8] {
-        var json = Array(header.utf8)
-        json += repeatElement(UInt8(ascii: " "), count: (8 - json.count % 8) % 8)
-        return withUnsafeBytes(of: UInt64(json.count).littleEndian, Array.init) + json
     }
 }

@@ -3,12 +3,6 @@ import DLFSIO
 import Foundation
 import Testing
 
-/// safetensors bytes with this header (unpadded) and data.
-func safetensorsBytes(header: String, data: [UInt8]) -> [UInt8] {
-    let json = Array(header.utf8)
-    return withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json + data
-}
-
 /// One array of each dtype, a 0-d and an empty one, and metadata.
 func sampleArchive() throws -> NamedArrays {
     var arrays = NamedArrays(metadata: ["format": "pt", "note": "quote \" and newline \n, é"])

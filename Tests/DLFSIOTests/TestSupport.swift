@@ -79,6 +79,12 @@ func weightFileError(_ body: () throws -> Void, sourceLocation: SourceLocation =
     return ""
 }
 
+/// safetensors bytes with this header (unpadded) and data.
+func safetensorsBytes(header: String, data: [UInt8] = []) -> [UInt8] {
+    let json = Array(header.utf8)
+    return withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json + data
+}
+
 /// The bytes of a checked-in fixture.
 func readFixture(_ name: String) throws -> [UInt8] {
     Array(try Data(contentsOf: URL(fileURLWithPath: fixture(name))))
