@@ -71,7 +71,8 @@ public struct DataLocator: Sendable {
 
     private func notFoundMessage(_ info: DatasetInfo, splits: [Split], looked: [String]) -> String {
         let names = info.files.map(\.name).joined(separator: ", ")
-        var message = "no \(info.name) data for the \(splits.map(\.rawValue).joined(separator: " and ")) split; looked at: "
+        let splitNames = splits.map(\.rawValue).joined(separator: " and ") + (splits.count == 1 ? " split" : " splits")
+        var message = "no \(info.name) data for the \(splitNames); looked at: "
             + looked.joined(separator: "; ")
             + ". To get it: run `dlfs download \(info.name)`, or point --data-dir at a directory holding the IDX files \(names) (gzip or raw)"
         if let hint = info.offlineHint { message += ", or \(hint)" }

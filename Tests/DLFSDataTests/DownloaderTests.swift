@@ -156,7 +156,11 @@ final class LogLines: @unchecked Sendable {
                 #expect(error.description.contains(phrase), "missing \(phrase) in \(error)")
             }
             #expect(!error.description.contains("\n"))
+            #expect(error.description.hasPrefix("no mnist data for the test split; looked at: "), "\(error)")
         }
+        // Both splits, as training asks for them.
+        let both = await #expect(throws: DataError.self) { _ = try await Dataset.load(.mnist, locator: locator) }
+        #expect(both?.description.hasPrefix("no mnist data for the train and test splits; looked at: ") == true, "\(String(describing: both))")
     }
 
     func expectDownloadError(saying phrase: String, sourceLocation: SourceLocation = #_sourceLocation,
