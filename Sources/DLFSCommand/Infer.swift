@@ -60,9 +60,10 @@ struct Infer: AsyncParsableCommand {
         if json { try printJSON(report) } else { report.printText() }
     }
 
-    /// The network from the weight file and the test split as tensors; errors name the file.
+    /// The network from the weight file and the test split, whose images are converted to floats block
+    /// by block as the network reads them (raw 0-255 values are made into a tensor); errors name the file.
     static func load(weights: String, dataset: String, dataDir: String?, normalize: Bool) async throws
-        -> (DatasetInfo, ThreeLayerNet<Float>, Tensor<Float>, [Int]) {
+        -> (DatasetInfo, ThreeLayerNet<Float>, any ExampleSet, [Int]) {
         let info = try DatasetInfo.named(dataset)
         let set = try await Dataset.load(info, split: .test, dataDir: dataDir)
         let arrays = try loadWeights(weights)
@@ -77,7 +78,10 @@ struct Infer: AsyncParsableCommand {
             error.file = weights
             throw error
         }
-        return (info, net, set.tensors(normalize: normalize).images, set.labels.map(Int.init))
+        let labels = set.labels.map(Int.init)
+        let images: any ExampleSet = normalize ? set : TensorExamples(
+            features: set.tensors(normalize: false).images, labels: labels, classCount: info.classCount)
+        return (info, net, images, labels)
     }
 }
 

@@ -2,11 +2,11 @@ import Foundation
 import Testing
 @testable import DLFSCore
 
-/// The single-row product and the vectorised exp/sigmoid against their naive counterparts.
+/// The single-row layer and the vectorised exp/sigmoid against their naive counterparts.
 struct VectorKernelTests {
-    @Test("gemv equals the reference product of one row, with and without skipping zeros",
-          arguments: [(1, 1), (9, 10), (784, 50), (50, 100), (100, 10), (31, 64), (5, 83), (17, 130)])
-    func gemvMatchesReference(k: Int, m: Int) {
+    @Test("RowAffine equals the reference product of one row plus bias, with each activation, with and without skipping zeros",
+          arguments: [(1, 1), (9, 10), (784, 50), (50, 100), (100, 10), (31, 64), (5, 83), (17, 130), (4, 16), (3, 48)])
+    func rowAffineMatchesReference(k: Int, m: Int) {
         for type in [Float.self, Double.self] as [any TensorScalar.Type] { check(type, k: k, m: m) }
     }
 
@@ -15,18 +15,28 @@ struct VectorKernelTests {
         var x = Tensor<S>.randomUniform([1, k], in: -1..<1, using: &rng)
         x.withUnsafeMutableBufferPointer { p in for i in stride(from: 0, to: k, by: 3) { p[i] = 0 } }
         let w = Tensor<S>.randomUniform([k, m], in: -1..<1, using: &rng)
-        var expected = Tensor<S>.zeros([1, m])
-        x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in expected.withUnsafeMutableBufferPointer { pc in
+        let b = Tensor<S>.randomUniform([m], in: -1..<1, using: &rng)
+        var product = Tensor<S>.zeros([1, m])
+        x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in product.withUnsafeMutableBufferPointer { pc in
             referenceGEMM(m: 1, n: m, k: k, a: px.baseAddress!, lda: k, transposeA: false, b: pw.baseAddress!, ldb: m,
                           transposeB: false, c: pc.baseAddress!, ldc: m, accumulate: false)
         }}}
-        for skipping in [false, true] {
-            var y = Tensor<S>(shape: [1, m], repeating: .nan)
-            x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in y.withUnsafeMutableBufferPointer { py in
-                gemv(x: px.baseAddress!, k: k, w: pw.baseAddress!, m: m, y: py.baseAddress!, skippingZeros: skipping)
-            }}}
-            for j in 0..<m {
-                #expect(abs(y[0, j] - expected[0, j]) <= S(k) * S.ulpOfOne * 4, "\(S.self) k \(k) m \(m) column \(j)")
+        for activation in Activation.allCases {
+            let layer = RowAffine(weights: w, bias: b, activation: activation)
+            #expect(layer.paddedOutputs % S.Vector.scalarCount == 0 && layer.paddedOutputs - m < S.Vector.scalarCount)
+            for skipping in [false, true] {
+                var y = [S](repeating: .nan, count: layer.paddedOutputs)
+                x.withUnsafeBufferPointer { px in layer.apply(px.baseAddress!, to: &y, skippingZeros: skipping) }
+                for j in 0..<m {
+                    let z = product[0, j] + b[j]
+                    let expected = switch activation {
+                    case .identity: z
+                    case .sigmoid: 1 / (1 + S.exp(-z))
+                    case .relu: max(z, 0)
+                    }
+                    #expect(abs(y[j] - expected) <= S(k + 1) * S.ulpOfOne * 4,
+                            "\(S.self) k \(k) m \(m) \(activation) column \(j)")
+                }
             }
         }
     }
