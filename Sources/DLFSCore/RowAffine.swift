@@ -50,8 +50,28 @@ public struct RowAffine<S: TensorScalar>: Sendable {
             if !skippingZeros { for i in 0..<k { list[i] = Int32(truncatingIfNeeded: i) } }
             weights.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
-                    Self.product(x, UnsafeBufferPointer(start: list, count: used), w.baseAddress!, b.baseAddress!,
+                    Self.product({ x[$0] }, UnsafeBufferPointer(start: list, count: used), w.baseAddress!, b.baseAddress!,
                                  paddedOutputs, activation, y)
+                }
+            }
+        }
+    }
+
+    /// The same for an input kept as bytes, byte b standing for values[b] (an image's pixels and
+    /// b / 255): zero bytes are skipped (values[0] must be 0) and only the others are looked up, so a
+    /// batch of images needs no conversion to floating point first. Gives the bits that `apply` gives for
+    /// the converted row.
+    @inlinable
+    public func apply(bytes x: UnsafePointer<UInt8>, values: UnsafePointer<S>, to y: UnsafeMutablePointer<S>) {
+        precondition(values[0] == 0, "RowAffine: byte 0 must stand for 0 to be skipped")
+        let k = inputs
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: k + 8) { list in
+            let list = list.baseAddress!
+            let used = Self.listNonzero(bytes: x, k, into: list)
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    Self.product({ values[Int(x[$0])] }, UnsafeBufferPointer(start: list, count: used), w.baseAddress!,
+                                 b.baseAddress!, paddedOutputs, activation, y)
                 }
             }
         }
@@ -81,6 +101,32 @@ public struct RowAffine<S: TensorScalar>: Sendable {
         return used
     }
 
+    /// `listNonzero` for bytes, eight at a time in a 64-bit word: the top bit of each byte of
+    /// ((w & 0x7F…) + 0x7F…) | w is set where the byte is not 0, and one multiplication gathers those
+    /// eight bits into the low byte of the mask.
+    @inlinable @inline(__always)
+    static func listNonzero(bytes x: UnsafePointer<UInt8>, _ k: Int, into rows: UnsafeMutablePointer<Int32>) -> Int {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080
+        var used = 0, i = 0
+        eightLanePositions.withUnsafeBufferPointer { table in
+            while i &+ 8 <= k {
+                let w = UnsafeRawPointer(x + i).loadUnaligned(as: UInt64.self)
+                let flags = ((((w & low7) &+ low7) | w) & high) >> 7            // 1 in each nonzero byte
+                let mask = Int(truncatingIfNeeded: (flags &* 0x0102_0408_1020_4080) >> 56)
+                UnsafeMutableRawPointer(rows + used).storeBytes(
+                    of: table[mask] &+ SIMD8(repeating: Int32(truncatingIfNeeded: i)), as: SIMD8<Int32>.self)
+                used &+= mask.nonzeroBitCount
+                i &+= 8
+            }
+        }
+        while i < k {
+            rows[used] = Int32(truncatingIfNeeded: i)
+            used &+= x[i] == 0 ? 0 : 1
+            i &+= 1
+        }
+        return used
+    }
+
     /// Bit l set when the l-th of the eight scalars at p is not ±0.
     @inlinable @inline(__always)
     static func nonzeroMask(_ p: UnsafeRawPointer) -> Int {
@@ -99,7 +145,7 @@ public struct RowAffine<S: TensorScalar>: Sendable {
     /// per pass over the rows; a last pass of one or two vectors splits the rows into two sums, so that
     /// enough independent multiply-adds are in flight to hide their latency.
     @inlinable @inline(__always)
-    static func product(_ x: UnsafePointer<S>, _ rows: UnsafeBufferPointer<Int32>, _ w: UnsafePointer<S>,
+    static func product(_ x: (Int) -> S, _ rows: UnsafeBufferPointer<Int32>, _ w: UnsafePointer<S>,
                         _ b: UnsafePointer<S>, _ m: Int, _ activation: Activation, _ y: UnsafeMutablePointer<S>) {
         typealias V = S.Vector
         let width = V.scalarCount, vector = MemoryLayout<V>.stride, rowBytes = m &* MemoryLayout<S>.stride
@@ -121,7 +167,7 @@ public struct RowAffine<S: TensorScalar>: Sendable {
             var a0 = V(), a1 = V(), a2 = V(), a3 = V()
             if m &- j >= 4 &* width {
                 for r in rows {
-                    let row = columns + Int(r) &* rowBytes, v = V(repeating: x[Int(r)])
+                    let row = columns + Int(r) &* rowBytes, v = V(repeating: x(Int(r)))
                     a0 = a0.addingProduct(v, row.loadUnaligned(as: V.self))
                     a1 = a1.addingProduct(v, row.loadUnaligned(fromByteOffset: vector, as: V.self))
                     a2 = a2.addingProduct(v, row.loadUnaligned(fromByteOffset: 2 &* vector, as: V.self))
@@ -130,7 +176,7 @@ public struct RowAffine<S: TensorScalar>: Sendable {
                 store(a3, j &+ 3 &* width)
             } else {
                 for r in rows {
-                    let row = columns + Int(r) &* rowBytes, v = V(repeating: x[Int(r)])
+                    let row = columns + Int(r) &* rowBytes, v = V(repeating: x(Int(r)))
                     a0 = a0.addingProduct(v, row.loadUnaligned(as: V.self))
                     a1 = a1.addingProduct(v, row.loadUnaligned(fromByteOffset: vector, as: V.self))
                     a2 = a2.addingProduct(v, row.loadUnaligned(fromByteOffset: 2 &* vector, as: V.self))
@@ -146,7 +192,7 @@ public struct RowAffine<S: TensorScalar>: Sendable {
         var p = 0
         if two {
             while p &+ 1 < count {
-                let i = Int(rows[p]), l = Int(rows[p &+ 1]), u = V(repeating: x[i]), v = V(repeating: x[l])
+                let i = Int(rows[p]), l = Int(rows[p &+ 1]), u = V(repeating: x(i)), v = V(repeating: x(l))
                 let first = columns + i &* rowBytes, second = columns + l &* rowBytes
                 a0 = a0.addingProduct(u, first.loadUnaligned(as: V.self))
                 a1 = a1.addingProduct(u, first.loadUnaligned(fromByteOffset: vector, as: V.self))
@@ -157,13 +203,13 @@ public struct RowAffine<S: TensorScalar>: Sendable {
         } else {
             while p &+ 1 < count {
                 let i = Int(rows[p]), l = Int(rows[p &+ 1])
-                a0 = a0.addingProduct(V(repeating: x[i]), (columns + i &* rowBytes).loadUnaligned(as: V.self))
-                c0 = c0.addingProduct(V(repeating: x[l]), (columns + l &* rowBytes).loadUnaligned(as: V.self))
+                a0 = a0.addingProduct(V(repeating: x(i)), (columns + i &* rowBytes).loadUnaligned(as: V.self))
+                c0 = c0.addingProduct(V(repeating: x(l)), (columns + l &* rowBytes).loadUnaligned(as: V.self))
                 p &+= 2
             }
         }
         if p < count {
-            let i = Int(rows[p]), u = V(repeating: x[i]), row = columns + i &* rowBytes
+            let i = Int(rows[p]), u = V(repeating: x(i)), row = columns + i &* rowBytes
             a0 = a0.addingProduct(u, row.loadUnaligned(as: V.self))
             if two { a1 = a1.addingProduct(u, row.loadUnaligned(fromByteOffset: vector, as: V.self)) }
         }

@@ -23,4 +23,10 @@ extension ImageSet: ExampleSet {
             }
         }
     }
+
+    /// The pixels themselves, with the value `gatherFeatures` gives each byte.
+    public var byteFeatures: ByteFeatures? { ByteFeatures(bytes: pixels, values: normalizedPixelValues) }
 }
+
+/// b / 255 as a Float for every byte b: the book's `x.astype(float32) / 255`.
+private let normalizedPixelValues: [Float] = (0..<256).map { Float($0) / 255 }

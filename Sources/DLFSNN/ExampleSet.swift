@@ -11,6 +11,26 @@ public protocol ExampleSet: Sendable {
     func label(at index: Int) -> Int
     /// Writes the features of the examples at `indices`, one row after another, into `buffer`.
     func gatherFeatures<S: TensorScalar>(_ indices: UnsafeBufferPointer<Int>, into buffer: UnsafeMutablePointer<S>)
+    /// The features as the set keeps them when they are bytes (images), for inference that skips zero
+    /// pixels before converting anything; nil (the default) otherwise.
+    var byteFeatures: ByteFeatures? { get }
+}
+
+extension ExampleSet {
+    public var byteFeatures: ByteFeatures? { nil }
+}
+
+/// Features kept as bytes: example i is bytes[i · featureCount ..< (i + 1) · featureCount], and byte b
+/// stands for values[b] (b / 255 for normalized images), exactly what `gatherFeatures` writes.
+public struct ByteFeatures: Sendable {
+    public let bytes: [UInt8]
+    public let values: [Float]
+
+    public init(bytes: [UInt8], values: [Float]) {
+        precondition(values.count == 256, "ByteFeatures: \(values.count) values for 256 bytes")
+        self.bytes = bytes
+        self.values = values
+    }
 }
 
 /// Examples held as a tensor (n, features) with class labels: for tests and small experiments.

@@ -62,7 +62,7 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
     public func classify(_ examples: any ExampleSet, batchSize: Int) -> [Int] {
         precondition(examples.featureCount == sizes[0],
                      "ThreeLayerNet: examples of \(examples.featureCount) values for a network with \(sizes[0]) inputs")
-        return classify(Rows(examples), batchSize: batchSize)
+        return classify(Rows(examples, inputs: sizes[0]), batchSize: batchSize)
     }
 
     private func classify(_ rows: Rows, batchSize: Int) -> [Int] {
@@ -77,10 +77,11 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
         return classes
     }
 
-    /// Where the input rows come from: a tensor, read in place, or an example set, gathered a block at a
-    /// time into the caller's buffer.
+    /// Where the input rows come from: a tensor, read in place; bytes, read in place and looked up as
+    /// they are used; or any other example set, gathered a block at a time into the caller's buffer.
     private enum Rows {
         case tensor(Tensor<Scalar>)
+        case bytes([UInt8], values: [Scalar], count: Int)
         case examples(any ExampleSet)
 
         init(_ x: Tensor<Scalar>, inputs: Int) {
@@ -89,11 +90,18 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
             self = .tensor(x)
         }
 
-        init(_ examples: any ExampleSet) { self = .examples(examples) }
+        init(_ examples: any ExampleSet, inputs: Int) {
+            if let features = examples.byteFeatures, features.bytes.count == examples.count * inputs, features.values[0] == 0 {
+                self = .bytes(features.bytes, values: features.values.map(Scalar.init), count: examples.count)
+            } else {
+                self = .examples(examples)
+            }
+        }
 
         var count: Int {
             switch self {
             case .tensor(let x): x.shape[0]
+            case .bytes(_, _, let count): count
             case .examples(let examples): examples.count
             }
         }
@@ -114,6 +122,8 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
         let perWorker = (batches + workers - 1) / workers
         let tensor: Tensor<Scalar>? = if case .tensor(let x) = input { x } else { nil }
         let examples: (any ExampleSet)? = if case .examples(let e) = input { e } else { nil }
+        let (bytes, values): ([UInt8], [Scalar]) = if case .bytes(let b, let v, _) = input { (b, v) } else { ([], []) }
+        bytes.withUnsafeBufferPointer { bytes in values.withUnsafeBufferPointer { values in
         (tensor ?? Tensor<Scalar>(shape: [0], repeating: 0)).withUnsafeBufferPointer { x in
             parallelFor(workers) { worker in
                 let rows = (worker * perWorker * batchSize)..<min(n, (worker + 1) * perWorker * batchSize)
@@ -127,15 +137,21 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
                         var row = rows.lowerBound
                         while row < rows.upperBound {
                             let count = Swift.min(block, rows.upperBound - row, batchSize - row % batchSize)
-                            var source = UnsafePointer(inputs)
-                            if let examples {
-                                for r in 0..<count { indices[r] = row + r }
-                                examples.gatherFeatures(UnsafeBufferPointer(rebasing: indices[..<count]), into: inputs)
-                            } else {
-                                source = x.baseAddress! + row * k
-                            }
                             // Skipping zero inputs is exact: init refused weights that are not finite.
-                            for r in 0..<count { first.apply(source + r * k, to: h1 + r * p1, skippingZeros: true) }
+                            if !bytes.isEmpty, let pixels = bytes.baseAddress {
+                                for r in 0..<count {
+                                    first.apply(bytes: pixels + (row + r) * k, values: values.baseAddress!, to: h1 + r * p1)
+                                }
+                            } else {
+                                var source = UnsafePointer(inputs)
+                                if let examples {
+                                    for r in 0..<count { indices[r] = row + r }
+                                    examples.gatherFeatures(UnsafeBufferPointer(rebasing: indices[..<count]), into: inputs)
+                                } else {
+                                    source = x.baseAddress! + row * k
+                                }
+                                for r in 0..<count { first.apply(source + r * k, to: h1 + r * p1, skippingZeros: true) }
+                            }
                             if count == 1 {
                                 second.apply(h1, to: h2)
                                 third.apply(h2, to: out)
@@ -153,6 +169,7 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
                 }
             }
         }
+        }}
     }
 
     /// out = activation(x · w + b) for a block of rows through the GEMM (rows `xStride` and `outStride`

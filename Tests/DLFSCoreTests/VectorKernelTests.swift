@@ -41,6 +41,24 @@ struct VectorKernelTests {
         }
     }
 
+    @Test("RowAffine over bytes gives the bits of RowAffine over the converted row", arguments: [784, 13, 8, 1])
+    func rowAffineOverBytes(k: Int) {
+        var rng = SeededGenerator(seed: UInt64(k))
+        let layer = RowAffine(weights: Tensor<Float>.randomUniform([k, 50], in: -1..<1, using: &rng),
+                              bias: Tensor<Float>.randomUniform([50], in: -1..<1, using: &rng), activation: .sigmoid)
+        let values = (0..<256).map { Float($0) / 255 }
+        // About a fifth of the bytes nonzero, some in runs, as in a digit.
+        let bytes = (0..<k).map { i in i % 5 == 0 || (i / 9) % 4 == 1 ? UInt8(truncatingIfNeeded: 37 * i + 1) : 0 }
+        let floats = bytes.map { values[Int($0)] }
+        var fromBytes = [Float](repeating: .nan, count: layer.paddedOutputs), fromFloats = fromBytes
+        bytes.withUnsafeBufferPointer { b in values.withUnsafeBufferPointer { v in
+            layer.apply(bytes: b.baseAddress!, values: v.baseAddress!, to: &fromBytes)
+        }}
+        floats.withUnsafeBufferPointer { layer.apply($0.baseAddress!, to: &fromFloats, skippingZeros: true) }
+        #expect(fromBytes.map(\.bitPattern) == fromFloats.map(\.bitPattern))
+        #expect(fromFloats.prefix(50).allSatisfy { $0 > 0 && $0 < 1 })
+    }
+
     @Test("Vector exp and sigmoid agree with libm over the whole range, finite at the ends")
     func expAndSigmoid() {
         let inputs: [Double] = [-1000, -745, -100, -87.5, -30, -1, -1e-8, -0.0, 0, 1e-8, 0.5, 1, 20, 88, 100, 1000]

@@ -16,8 +16,11 @@ struct ThreeLayerNetTests {
             let classes = net.classify(test.images, batchSize: batchSize)
             #expect(Array(classes.prefix(10)) == [7, 2, 1, 0, 4, 1, 4, 9, 6, 9], "batch \(batchSize)")
             #expect(zip(classes, labels.classIndices).count { $0 == $1 } == 9352, "batch \(batchSize)")
-            // The bytes of the image set, converted block by block, give the same classes.
+            // The bytes of the image set, read as bytes, give the same classes; so do examples that must
+            // be gathered row by row.
             #expect(net.classify(set, batchSize: batchSize) == classes, "image set, batch \(batchSize)")
+            let gathered = TensorExamples(features: test.images, labels: labels.classIndices, classCount: 10)
+            #expect(net.classify(gathered, batchSize: batchSize) == classes, "gathered, batch \(batchSize)")
         }
         #expect(net.accuracy(test.images, labels) == 0.9352)
     }
