@@ -43,7 +43,9 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         let last = lastFiniteLoss.map { "the last finite loss was \($0)" } ?? "no iteration had a finite loss"
-        return "training diverged: the loss became \(loss) at iteration \(iteration) (\(last)); "
+        // A NaN prints with its payload bits (-nan(0x…)) otherwise.
+        let became = loss.isNaN ? "NaN" : "\(loss)"
+        return "training diverged: the loss became \(became) at iteration \(iteration) (\(last)); "
             + "try a smaller learning rate. No model was written."
     }
 }
