@@ -23,6 +23,11 @@ struct ThreeLayerNetTests {
             #expect(net.classify(gathered, batchSize: batchSize) == classes, "gathered, batch \(batchSize)")
         }
         #expect(net.accuracy(test.images, labels) == 0.9352)
+        // In Double (the float32 weights widened), from the bytes and from a tensor alike.
+        let double = try ThreeLayerNet(parameters: RealData.sampleWeights().mapValues { $0.converted(to: Double.self) })
+        let fromBytes = double.classify(set, batchSize: 100)
+        #expect(fromBytes == double.classify(test.images.converted(to: Double.self), batchSize: 100))
+        #expect(zip(fromBytes, labels.classIndices).count { $0 == $1 } == 9352)
     }
 
     @Test("Probabilities agree with NumPy float64 within 1e-5")
