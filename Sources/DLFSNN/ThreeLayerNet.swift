@@ -78,7 +78,7 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
     }
 
     /// Where the input rows come from: a tensor, read in place; bytes, read in place and looked up as
-    /// they are used; or any other example set, gathered a block at a time into the caller's buffer.
+    /// they are used; or any other example set, gathered a block at a time.
     private enum Rows {
         case tensor(Tensor<Scalar>)
         case bytes([UInt8], values: [Scalar], count: Int)
@@ -105,6 +105,39 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
             case .examples(let examples): examples.count
             }
         }
+
+        /// Values per row that `firstLayer` needs in its scratch buffer.
+        func scratchWidth(inputs: Int) -> Int {
+            if case .examples = self { inputs } else { 0 }
+        }
+
+        /// The first layer over `rows`, into rows of h1 `layer.paddedOutputs` apart. Zero inputs are
+        /// skipped, which is exact: init refused weights that are not finite.
+        @inline(__always)
+        func firstLayer(_ layer: RowAffine<Scalar>, rows: Range<Int>, into h1: UnsafeMutablePointer<Scalar>,
+                        scratch: UnsafeMutablePointer<Scalar>) {
+            let k = layer.inputs, p = layer.paddedOutputs
+            switch self {
+            case .tensor(let x):
+                x.withUnsafeBufferPointer { x in
+                    for (r, row) in rows.enumerated() { layer.apply(x.baseAddress! + row * k, to: h1 + r * p, skippingZeros: true) }
+                }
+            case .bytes(let bytes, let values, _):
+                bytes.withUnsafeBufferPointer { bytes in
+                    values.withUnsafeBufferPointer { values in
+                        for (r, row) in rows.enumerated() {
+                            layer.apply(bytes: bytes.baseAddress! + row * k, values: values.baseAddress!, to: h1 + r * p)
+                        }
+                    }
+                }
+            case .examples(let examples):
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: rows.count) { indices in
+                    for (r, row) in rows.enumerated() { indices[r] = row }
+                    examples.gatherFeatures(UnsafeBufferPointer(indices), into: scratch)
+                }
+                for r in 0..<rows.count { layer.apply(scratch + r * k, to: h1 + r * p, skippingZeros: true) }
+            }
+        }
     }
 
     /// Runs each input row through the network and hands `body` its class probabilities. Batches are
@@ -115,61 +148,37 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
     @inline(__always)
     private func forEachRow(of input: Rows, batchSize: Int, _ body: (Int, UnsafeMutablePointer<Scalar>) -> Void) {
         precondition(batchSize > 0, "ThreeLayerNet: batch size \(batchSize)")
-        let n = input.count, k = sizes[0]
-        let (first, second, third) = layers
+        let n = input.count, (first, second, third) = layers
+        let (p1, p2, p3) = (first.paddedOutputs, second.paddedOutputs, third.paddedOutputs)
         let batches = (n + batchSize - 1) / batchSize
         let workers = batchSize == 1 ? 1 : max(1, min(ComputeThreads.count, batches))
         let perWorker = (batches + workers - 1) / workers
-        let tensor: Tensor<Scalar>? = if case .tensor(let x) = input { x } else { nil }
-        let examples: (any ExampleSet)? = if case .examples(let e) = input { e } else { nil }
-        let (bytes, values): ([UInt8], [Scalar]) = if case .bytes(let b, let v, _) = input { (b, v) } else { ([], []) }
-        bytes.withUnsafeBufferPointer { bytes in values.withUnsafeBufferPointer { values in
-        (tensor ?? Tensor<Scalar>(shape: [0], repeating: 0)).withUnsafeBufferPointer { x in
-            parallelFor(workers) { worker in
-                let rows = (worker * perWorker * batchSize)..<min(n, (worker + 1) * perWorker * batchSize)
-                // Blocks of at most 128 rows of a batch at a time, each layer over the whole block.
-                let block = Swift.min(batchSize, 128)
-                let (p1, p2, p3) = (first.paddedOutputs, second.paddedOutputs, third.paddedOutputs)
-                let gathered = examples == nil ? 0 : block * k
-                withUnsafeTemporaryAllocation(of: Scalar.self, capacity: block * (p1 + p2 + p3) + gathered) { scratch in
-                    let h1 = scratch.baseAddress!, h2 = h1 + block * p1, out = h2 + block * p2, inputs = out + block * p3
-                    withUnsafeTemporaryAllocation(of: Int.self, capacity: examples == nil ? 0 : block) { indices in
-                        var row = rows.lowerBound
-                        while row < rows.upperBound {
-                            let count = Swift.min(block, rows.upperBound - row, batchSize - row % batchSize)
-                            // Skipping zero inputs is exact: init refused weights that are not finite.
-                            if !bytes.isEmpty, let pixels = bytes.baseAddress {
-                                for r in 0..<count {
-                                    first.apply(bytes: pixels + (row + r) * k, values: values.baseAddress!, to: h1 + r * p1)
-                                }
-                            } else {
-                                var source = UnsafePointer(inputs)
-                                if let examples {
-                                    for r in 0..<count { indices[r] = row + r }
-                                    examples.gatherFeatures(UnsafeBufferPointer(rebasing: indices[..<count]), into: inputs)
-                                } else {
-                                    source = x.baseAddress! + row * k
-                                }
-                                for r in 0..<count { first.apply(source + r * k, to: h1 + r * p1, skippingZeros: true) }
-                            }
-                            if count == 1 {
-                                second.apply(h1, to: h2)
-                                third.apply(h2, to: out)
-                            } else {
-                                affine(count, h1, p1, W2, b2, .sigmoid, h2, p2)
-                                affine(count, h2, p2, W3, b3, .identity, out, p3)
-                            }
-                            for r in 0..<count {
-                                softmaxRow(out + r * p3, count: third.outputs)
-                                body(row + r, out + r * p3)
-                            }
-                            row += count
-                        }
+        // Blocks of at most 128 rows of a batch at a time, each layer over the whole block.
+        let block = Swift.min(batchSize, 128)
+        let scratchSize = block * (p1 + p2 + p3 + input.scratchWidth(inputs: sizes[0]))
+        parallelFor(workers) { worker in
+            let rows = (worker * perWorker * batchSize)..<min(n, (worker + 1) * perWorker * batchSize)
+            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchSize) { scratch in
+                let h1 = scratch.baseAddress!, h2 = h1 + block * p1, out = h2 + block * p2, inputs = out + block * p3
+                var row = rows.lowerBound
+                while row < rows.upperBound {
+                    let count = Swift.min(block, rows.upperBound - row, batchSize - row % batchSize)
+                    input.firstLayer(first, rows: row..<row + count, into: h1, scratch: inputs)
+                    if count == 1 {
+                        second.apply(h1, to: h2)
+                        third.apply(h2, to: out)
+                    } else {
+                        affine(count, h1, p1, W2, b2, .sigmoid, h2, p2)
+                        affine(count, h2, p2, W3, b3, .identity, out, p3)
                     }
+                    for r in 0..<count {
+                        softmaxRow(out + r * p3, count: third.outputs)
+                        body(row + r, out + r * p3)
+                    }
+                    row += count
                 }
             }
         }
-        }}
     }
 
     /// out = activation(x · w + b) for a block of rows through the GEMM (rows `xStride` and `outStride`
