@@ -24,6 +24,7 @@ public struct RowAffine<S: TensorScalar>: Sendable {
     public init(weights: Tensor<S>, bias: Tensor<S>, activation: Activation) {
         let (k, m) = weights.matrixShape
         precondition(weights.rank == 2 && bias.count == m, "RowAffine: weights \(weights.shape), bias \(bias.shape)")
+        precondition(k < Int(Int32.max) - 8, "RowAffine: \(k) inputs, more than the 32-bit row list holds")
         let width = S.Vector.scalarCount
         let padded = (m + width - 1) / width * width
         (inputs, outputs, paddedOutputs, self.activation) = (k, m, padded, activation)

@@ -55,8 +55,9 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
         classify(Rows(x, inputs: sizes[0]), batchSize: batchSize)
     }
 
-    /// The same for a set of examples (DLFSData's `ImageSet`: bytes scaled to 0...1), each block of rows
-    /// converted as it is used: no tensor of the whole set (31 MB for the MNIST test set) is made.
+    /// The same for a set of examples. Sets that keep bytes (DLFSData's `ImageSet`) are read as bytes, zero
+    /// pixels skipped before anything is converted; others are gathered a block at a time. No tensor of
+    /// the whole set (31 MB for the MNIST test set) is made.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func classify(_ examples: any ExampleSet, batchSize: Int) -> [Int] {
