@@ -1,4 +1,5 @@
 import DLFSCore
+import Synchronization
 
 /// The ready-trained network of chapter 3 (`neuralnet_mnist.py`): input → affine, sigmoid → affine,
 /// sigmoid → affine → softmax, with the book's parameter names W1, b1, W2, b2, W3, b3 (784-50-100-10 in
@@ -143,7 +144,7 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
 
     /// Runs each input row through the network and hands `body` its class probabilities. Batches are
     /// shared among the compute threads, whole batches to a thread, so `body` must write only its row's
-    /// output; one image at a time runs on one thread, since it measures latency. The first layer takes
+    /// output (which thread takes a batch changes no result); one image at a time runs on one thread, since it measures latency. The first layer takes
     /// the rows one by one (`RowAffine`), reading only the weights of nonzero pixels: a fifth of the
     /// arithmetic of a matrix product on MNIST. A batch's other two layers go through the GEMM.
     @inline(__always)
@@ -153,30 +154,34 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
         let (p1, p2, p3) = (first.paddedOutputs, second.paddedOutputs, third.paddedOutputs)
         let batches = (n + batchSize - 1) / batchSize
         let workers = batchSize == 1 ? 1 : max(1, min(ComputeThreads.count, batches))
-        let perWorker = (batches + workers - 1) / workers
         // Blocks of at most 128 rows of a batch at a time, each layer over the whole block.
         let block = Swift.min(batchSize, 128)
         let scratchSize = block * (p1 + p2 + p3 + input.scratchWidth(inputs: sizes[0]))
-        parallelFor(workers) { worker in
-            let rows = (worker * perWorker * batchSize)..<min(n, (worker + 1) * perWorker * batchSize)
+        let nextBatch = Atomic<Int>(0)
+        parallelFor(workers) { _ in
             withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchSize) { scratch in
                 let h1 = scratch.baseAddress!, h2 = h1 + block * p1, out = h2 + block * p2, inputs = out + block * p3
-                var row = rows.lowerBound
-                while row < rows.upperBound {
-                    let count = Swift.min(block, rows.upperBound - row, batchSize - row % batchSize)
-                    input.firstLayer(first, rows: row..<row + count, into: h1, scratch: inputs)
-                    if count == 1 {
-                        second.apply(h1, to: h2)
-                        third.apply(h2, to: out)
-                    } else {
-                        affine(count, h1, p1, W2, b2, .sigmoid, h2, p2)
-                        affine(count, h2, p2, W3, b3, .identity, out, p3)
+                // Each thread takes the next batch when it is done with one: the two cores of this
+                // machine can differ in speed by a third, and a set's halves in how many pixels are 0.
+                while case let batch = nextBatch.wrappingAdd(1, ordering: .relaxed).oldValue, batch < batches {
+                    var row = batch * batchSize
+                    let end = min(n, row + batchSize)
+                    while row < end {
+                        let count = Swift.min(block, end - row)
+                        input.firstLayer(first, rows: row..<row + count, into: h1, scratch: inputs)
+                        if count == 1 {
+                            second.apply(h1, to: h2)
+                            third.apply(h2, to: out)
+                        } else {
+                            affine(count, h1, p1, W2, b2, .sigmoid, h2, p2)
+                            affine(count, h2, p2, W3, b3, .identity, out, p3)
+                        }
+                        for r in 0..<count {
+                            softmaxRow(out + r * p3, count: third.outputs)
+                            body(row + r, out + r * p3)
+                        }
+                        row += count
                     }
-                    for r in 0..<count {
-                        softmaxRow(out + r * p3, count: third.outputs)
-                        body(row + r, out + r * p3)
-                    }
-                    row += count
                 }
             }
         }
