@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Invalid arguments of the chapter-4 commands and of download: each a one-line error naming the option.
+/// Invalid arguments of the chapter-4 commands, of download and of bench: each a one-line error naming the option.
 @Suite("Bad arguments")
 struct BadArgumentTests {
     @Test("descend", arguments: [
@@ -33,6 +33,25 @@ struct BadArgumentTests {
     ])
     func chapterFour(arguments: [String], expected: String) throws {
         expectOneErrorLine(try dlfs(arguments), expected)
+    }
+
+    @Test("bench subcommands", arguments: [
+        (["bench", "infer", "--weights", "w.pkl", "--batch-size", "0"], "--batch-size must be at least 1, not 0"),
+        (["bench", "train", "--iters", "0"], "--iters must be at least 1, not 0"),
+        (["bench", "train", "--batch-size", "0"], "--batch-size must be at least 1, not 0"),
+        (["bench", "numgrad", "--batch-size=-1"], "--batch-size must be at least 1, not -1"),
+    ])
+    func bench(arguments: [String], expected: String) throws {
+        expectUsageError(try dlfs(arguments), expected)
+    }
+
+    @Test("bench train and numgrad refuse a batch larger than the training set")
+    func benchBatchTooLarge() throws {
+        try RealData.requireFashionMNIST()
+        for command in ["train", "numgrad"] {
+            expectOneErrorLine(try dlfs("bench", command, "--batch-size", "60001"),
+                               "--batch-size 60001 is larger than the 60000 training images of fashion-mnist")
+        }
     }
 
     @Test("an unknown dataset, and an unknown subcommand")
