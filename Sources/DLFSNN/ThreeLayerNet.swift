@@ -1,5 +1,4 @@
 import DLFSCore
-import Synchronization
 
 /// The ready-trained network of chapter 3 (`neuralnet_mnist.py`): input → affine, sigmoid → affine,
 /// sigmoid → affine → softmax, with the book's parameter names W1, b1, W2, b2, W3, b3 (784-50-100-10 in
@@ -153,35 +152,40 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
         let n = input.count, (first, second, third) = layers
         let (p1, p2, p3) = (first.paddedOutputs, second.paddedOutputs, third.paddedOutputs)
         let batches = (n + batchSize - 1) / batchSize
-        let workers = batchSize == 1 ? 1 : max(1, min(ComputeThreads.count, batches))
         // Blocks of at most 128 rows of a batch at a time, each layer over the whole block.
         let block = Swift.min(batchSize, 128)
         let scratchSize = block * (p1 + p2 + p3 + input.scratchWidth(inputs: sizes[0]))
-        let nextBatch = Atomic<Int>(0)
-        parallelFor(workers) { _ in
+        func run(batch: Int, scratch: UnsafeMutablePointer<Scalar>) {
+            let h1 = scratch, h2 = h1 + block * p1, out = h2 + block * p2, inputs = out + block * p3
+            var row = batch * batchSize
+            let end = min(n, row + batchSize)
+            while row < end {
+                let count = Swift.min(block, end - row)
+                input.firstLayer(first, rows: row..<row + count, into: h1, scratch: inputs)
+                if count == 1 {
+                    second.apply(h1, to: h2)
+                    third.apply(h2, to: out)
+                } else {
+                    affine(count, h1, p1, W2, b2, .sigmoid, h2, p2)
+                    affine(count, h2, p2, W3, b3, .identity, out, p3)
+                }
+                for r in 0..<count {
+                    softmaxRow(out + r * p3, count: third.outputs)
+                    body(row + r, out + r * p3)
+                }
+                row += count
+            }
+        }
+        if batchSize == 1 {
             withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchSize) { scratch in
-                let h1 = scratch.baseAddress!, h2 = h1 + block * p1, out = h2 + block * p2, inputs = out + block * p3
-                // Each thread takes the next batch when it is done with one: the two cores of this
-                // machine can differ in speed by a third, and a set's halves in how many pixels are 0.
-                while case let batch = nextBatch.wrappingAdd(1, ordering: .relaxed).oldValue, batch < batches {
-                    var row = batch * batchSize
-                    let end = min(n, row + batchSize)
-                    while row < end {
-                        let count = Swift.min(block, end - row)
-                        input.firstLayer(first, rows: row..<row + count, into: h1, scratch: inputs)
-                        if count == 1 {
-                            second.apply(h1, to: h2)
-                            third.apply(h2, to: out)
-                        } else {
-                            affine(count, h1, p1, W2, b2, .sigmoid, h2, p2)
-                            affine(count, h2, p2, W3, b3, .identity, out, p3)
-                        }
-                        for r in 0..<count {
-                            softmaxRow(out + r * p3, count: third.outputs)
-                            body(row + r, out + r * p3)
-                        }
-                        row += count
-                    }
+                for batch in 0..<batches { run(batch: batch, scratch: scratch.baseAddress!) }
+            }
+        } else {
+            // One batch per iteration: dispatch hands the next to whichever thread is free, so the faster
+            // core takes more (the two cores here can differ by a third when both are busy).
+            parallelFor(batches) { batch in
+                withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchSize) { scratch in
+                    run(batch: batch, scratch: scratch.baseAddress!)
                 }
             }
         }
