@@ -22,9 +22,7 @@ struct BenchInfer: AsyncParsableCommand {
 
     func run() async throws {
         let (_, net, images, labels) = try await Infer.load(weights: weights, dataset: "mnist", dataDir: dataDir, normalize: true)
-        guard batchSize <= labels.count else {
-            throw CommandFailure("--batch-size \(batchSize) is larger than the \(labels.count) images of mnist test")
-        }
+        try checkBatchSize(batchSize, fitsIn: labels.count, "images of mnist test")
         var batched: [Int] = []
         let single = Timing.median { _ = net.classify(images, batchSize: 1) }
         let batch = Timing.median { batched = net.classify(images, batchSize: batchSize) }
@@ -65,13 +63,11 @@ struct BenchTrain: AsyncParsableCommand {
     func run() async throws {
         let info = try DatasetInfo.named(dataset)
         let data = try await Dataset.load(info, dataDir: dataDir)
-        let count = try data.split(.train).count
-        guard batchSize <= count else {
-            throw CommandFailure("--batch-size \(batchSize) is larger than the \(count) training images of \(info.name)")
-        }
+        let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
+        try checkBatchSize(batchSize, fitsIn: trainSet.count, "training images of \(info.name)")
         switch dtype {
-        case .float32: try measure(Float.self, try data.split(.train), try data.split(.test))
-        case .float64: try measure(Double.self, try data.split(.train), try data.split(.test))
+        case .float32: try measure(Float.self, trainSet, testSet)
+        case .float64: try measure(Double.self, trainSet, testSet)
         }
     }
 
@@ -117,9 +113,7 @@ struct BenchNumgrad: AsyncParsableCommand {
     func run() async throws {
         let info = try DatasetInfo.named(dataset)
         let set = try await Dataset.load(info, split: .train, dataDir: dataDir)
-        guard batchSize <= set.count else {
-            throw CommandFailure("--batch-size \(batchSize) is larger than the \(set.count) training images of \(info.name)")
-        }
+        try checkBatchSize(batchSize, fitsIn: set.count, "training images of \(info.name)")
         let x = set.tensors(rows: 0..<batchSize).images.converted(to: Double.self)
         let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
         var rng = SeededGenerator(seed: 42)

@@ -22,6 +22,11 @@ struct DatasetOptions: ParsableArguments {
     var dataDir: String?
 }
 
+/// Refuses a batch larger than the images it is drawn from; `what` names them ("training images of mnist").
+func checkBatchSize(_ batchSize: Int, fitsIn count: Int, _ what: String) throws {
+    guard batchSize <= count else { throw CommandFailure("--batch-size \(batchSize) is larger than the \(count) \(what)") }
+}
+
 /// Parses "3,4", "-3, 4" or "[0.1, 0.2]" into numbers; `option` names the flag in the error message.
 func parseNumbers(_ text: String, option: String) throws -> [Double] {
     let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))

@@ -39,9 +39,7 @@ struct GradCheck: AsyncParsableCommand {
     func run() async throws {
         let info = try DatasetInfo.named(source.dataset)
         let set = try await Dataset.load(info, split: split, dataDir: source.dataDir)
-        guard batchSize <= set.count else {
-            throw CommandFailure("--batch-size \(batchSize) is larger than the \(set.count) images of \(info.name) \(split)")
-        }
+        try checkBatchSize(batchSize, fitsIn: set.count, "images of \(info.name) \(split)")
         let batch = set.tensors(rows: 0..<batchSize)
         let x = batch.images.converted(to: Double.self)
         let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))

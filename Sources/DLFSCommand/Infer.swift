@@ -42,9 +42,7 @@ struct Infer: AsyncParsableCommand {
         ComputeThreads.count = threads
         let (info, net, images, labels) = try await Self.load(weights: weights, dataset: source.dataset, dataDir: source.dataDir,
                                                               normalize: !noNormalize)
-        guard batchSize <= labels.count else {
-            throw CommandFailure("--batch-size \(batchSize) is larger than the \(labels.count) images of \(info.name) test")
-        }
+        try checkBatchSize(batchSize, fitsIn: labels.count, "images of \(info.name) test")
 
         var single: [Int] = [], batched: [Int] = []
         let singleSeconds = Timing.median(runs: repeats) { single = net.classify(images, batchSize: 1) }

@@ -64,9 +64,7 @@ struct Train: AsyncParsableCommand {
         let info = try DatasetInfo.named(source.dataset)
         let data = try await Dataset.load(info, dataDir: source.dataDir)
         let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
-        guard batchSize <= trainSet.count else {
-            throw CommandFailure("--batch-size \(batchSize) is larger than the \(trainSet.count) training images of \(info.name)")
-        }
+        try checkBatchSize(batchSize, fitsIn: trainSet.count, "training images of \(info.name)")
         let saveURL = try save.map { try outputURL($0, option: "--save") }
         let plotURL = try plot.map { try DLFSCommand.plotURL($0) }
         let loadSeconds = Timing.now() - t0
