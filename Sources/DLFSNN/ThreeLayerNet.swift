@@ -199,8 +199,8 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
         let (k, m) = w.matrixShape
         w.withUnsafeBufferPointer { w in
             b.withUnsafeBufferPointer { b in
-                gemm(m: rows, n: m, k: k, a: x, lda: xStride, b: w.baseAddress!, ldb: m, c: out, ldc: outStride, threads: 1)
-                biasActivation(out, rows: rows, columns: m, stride: outStride, bias: b.baseAddress!, activation)
+                affineRows(x: x, n: rows, k: k, w: w.baseAddress!, b: b.baseAddress!, m: m, out: out,
+                           activation: activation, threads: 1, xStride: xStride, outStride: outStride)
             }
         }
     }
