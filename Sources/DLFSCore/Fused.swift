@@ -26,16 +26,13 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     case identity, sigmoid, relu
 }
 
-/// out (n, m) = activation(x (n, k) · w (k, m) + b (m)), in blocks of rows split over the threads. Rows
-/// of x and out are `xStride` and `outStride` apart (k and m by default).
+/// out (n, m) = activation(x (n, k) · w (k, m) + b (m)), in blocks of rows split over the threads.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 public func affineRows<S: TensorScalar>(
     x: UnsafePointer<S>, n: Int, k: Int, w: UnsafePointer<S>, b: UnsafePointer<S>, m: Int,
-    out: UnsafeMutablePointer<S>, activation: Activation, threads: Int = ComputeThreads.count,
-    xStride: Int? = nil, outStride: Int? = nil
+    out: UnsafeMutablePointer<S>, activation: Activation, threads: Int = ComputeThreads.count
 ) {
-    let (lda, ldc) = (xStride ?? k, outStride ?? m)
     let threads = n * k * m < 2_000_000 ? 1 : max(threads, 1)
     // Blocks of at most 240 rows (240 rows of 50 floats stay in L1/L2), and at least one per thread, in
     // multiples of the micro-tile height. Rows never split a sum, so any split gives the same bits.
@@ -46,9 +43,9 @@ public func affineRows<S: TensorScalar>(
     parallelFor(min(threads, blocks)) { t in
         for blockIndex in (t * perThread)..<min(blocks, (t + 1) * perThread) {
             let r0 = blockIndex * block, rows = min(block, n - r0)
-            let c = out + r0 * ldc
-            gemm(m: rows, n: m, k: k, a: x + r0 * lda, lda: lda, b: w, ldb: m, c: c, ldc: ldc, threads: 1)
-            biasActivation(c, rows: rows, columns: m, stride: ldc, bias: b, activation)
+            let c = out + r0 * m
+            gemm(m: rows, n: m, k: k, a: x + r0 * k, lda: k, b: w, ldb: m, c: c, ldc: m, threads: 1)
+            biasActivation(c, rows: rows, columns: m, bias: b, activation)
         }
     }
 }

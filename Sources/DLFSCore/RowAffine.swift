@@ -2,22 +2,28 @@
 ///
 /// For inference over images, where a GEMM's packing and blocking cost more than they save: each input
 /// x[i] scales one contiguous row of W, vectorised across the outputs, and the outputs stay in registers
-/// for the whole sum. W's and b's columns are zero-padded to whole vectors, so no output needs a scalar
-/// tail. With `skippingZeros`, the rows of W whose input is exactly 0 are not read — exact, since the
-/// weights are finite (0 · w = 0) — and about 80% of an MNIST digit's pixels are 0.
+/// for the whole sum. W's and b's columns are zero-padded to whole half vectors (32 bytes: 8 floats or 4
+/// doubles), so no output needs a scalar tail; for 50 outputs a row of W is 224 bytes rather than the 256
+/// of a whole-vector padding, an eighth less to bring from L2 for each input. With `skippingZeros`, the
+/// rows of W whose input is exactly 0 are not read — exact, since the weights are finite (0 · w = 0) — and
+/// about 80% of an MNIST digit's pixels are 0.
 ///
 ///     let layer = RowAffine(weights: w1, bias: b1, activation: .sigmoid)   // w1 (784, 50), b1 (50)
 ///     layer.apply(image, to: hidden, skippingZeros: true)                // hidden holds paddedOutputs
 public struct RowAffine<S: TensorScalar>: Sendable {
     public let inputs: Int
     public let outputs: Int
-    /// `outputs` rounded up to whole vectors: the row length `apply` writes.
+    /// `outputs` rounded up to whole half vectors: the row length `apply` writes.
     public let paddedOutputs: Int
     public let activation: Activation
     /// (inputs, paddedOutputs), the padding columns 0; a tensor's storage starts on a cache line, so
-    /// every row of W does.
+    /// every row of W starts on a 32-byte boundary.
     @usableFromInline let weights: Tensor<S>
+    /// paddedOutputs rounded up to whole vectors, the padding 0, so a last half vector loads as a whole one.
     @usableFromInline let bias: Tensor<S>
+
+    /// Room for this many row indices in the `indices` buffer that `apply` may be given.
+    public var indexCapacity: Int { inputs + 8 }
 
     /// Takes W (inputs, outputs) and b (outputs). The caller checks that they are finite when it asks
     /// `apply` to skip zeros.
@@ -25,8 +31,8 @@ public struct RowAffine<S: TensorScalar>: Sendable {
         let (k, m) = weights.matrixShape
         precondition(weights.rank == 2 && bias.count == m, "RowAffine: weights \(weights.shape), bias \(bias.shape)")
         precondition(k < Int(Int32.max) - 8, "RowAffine: \(k) inputs, more than the 32-bit row list holds")
-        let width = S.Vector.scalarCount
-        let padded = (m + width - 1) / width * width
+        let half = S.HalfVector.scalarCount, whole = S.Vector.scalarCount
+        let padded = (m + half - 1) / half * half
         (inputs, outputs, paddedOutputs, self.activation) = (k, m, padded, activation)
         self.weights = Tensor(shape: [k, padded]) { w in
             w.initialize(repeating: 0)
@@ -34,27 +40,22 @@ public struct RowAffine<S: TensorScalar>: Sendable {
                 for i in 0..<k { for j in 0..<m { w[i * padded + j] = source[i * m + j] } }
             }
         }
-        self.bias = Tensor(shape: [padded]) { b in
+        self.bias = Tensor(shape: [(padded + whole - 1) / whole * whole]) { b in
             b.initialize(repeating: 0)
             bias.withUnsafeBufferPointer { source in for j in 0..<m { b[j] = source[j] } }
         }
     }
 
     /// y[0..<paddedOutputs] = activation(x[0..<inputs] · W + b); the padding lanes hold activation(0).
+    /// `indices`, room for `indexCapacity`, saves an allocation per row when a caller runs many rows.
     /// Inlinable, so each caller compiles it for its element type.
     @inlinable
-    public func apply(_ x: UnsafePointer<S>, to y: UnsafeMutablePointer<S>, skippingZeros: Bool = false) {
-        let k = inputs
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: k + 8) { list in
-            let list = list.baseAddress!
-            let used = skippingZeros ? Self.listNonzero(x, k, into: list) : k
-            if !skippingZeros { for i in 0..<k { list[i] = Int32(truncatingIfNeeded: i) } }
-            weights.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    Self.product({ x[$0] }, UnsafeBufferPointer(start: list, count: used), w.baseAddress!, b.baseAddress!,
-                                 paddedOutputs, activation, y)
-                }
-            }
+    public func apply(_ x: UnsafePointer<S>, to y: UnsafeMutablePointer<S>, skippingZeros: Bool = false,
+                      indices: UnsafeMutablePointer<Int32>? = nil) {
+        withIndices(indices) { list in
+            let used = skippingZeros ? Self.listNonzero(x, inputs, into: list) : inputs
+            if !skippingZeros { for i in 0..<inputs { list[i] = Int32(truncatingIfNeeded: i) } }
+            run({ x[$0] }, UnsafeBufferPointer(start: list, count: used), y)
         }
     }
 
@@ -63,17 +64,48 @@ public struct RowAffine<S: TensorScalar>: Sendable {
     /// batch of images needs no conversion to floating point first. Gives the bits that `apply` gives for
     /// the converted row.
     @inlinable
-    public func apply(bytes x: UnsafePointer<UInt8>, values: UnsafePointer<S>, to y: UnsafeMutablePointer<S>) {
+    public func apply(bytes x: UnsafePointer<UInt8>, values: UnsafePointer<S>, to y: UnsafeMutablePointer<S>,
+                      indices: UnsafeMutablePointer<Int32>? = nil) {
         precondition(values[0] == 0, "RowAffine: byte 0 must stand for 0 to be skipped")
-        let k = inputs
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: k + 8) { list in
-            let list = list.baseAddress!
-            let used = Self.listNonzero(bytes: x, k, into: list)
-            weights.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    Self.product({ values[Int(x[$0])] }, UnsafeBufferPointer(start: list, count: used), w.baseAddress!,
-                                 b.baseAddress!, paddedOutputs, activation, y)
+        withIndices(indices) { list in
+            let used = Self.listNonzero(bytes: x, inputs, into: list)
+            run({ values[Int(x[$0])] }, UnsafeBufferPointer(start: list, count: used), y)
+        }
+    }
+
+    /// The layer over `rows` dense rows at once, through the GEMM, which reuses each loaded weight for
+    /// several rows: x's rows are `xStride` apart, y's `yStride` (at least `paddedOutputs`).
+    @inlinable
+    public func apply(rows: Int, _ x: UnsafePointer<S>, xStride: Int, to y: UnsafeMutablePointer<S>, yStride: Int) {
+        weights.withUnsafeBufferPointer { w in
+            gemm(m: rows, n: paddedOutputs, k: inputs, a: x, lda: xStride, b: w.baseAddress!, ldb: paddedOutputs,
+                 c: y, ldc: yStride, threads: 1)
+        }
+        let whole = S.Vector.scalarCount
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows {
+                let row = y + r * yStride
+                for j in stride(from: 0, to: paddedOutputs, by: whole) {
+                    let full = j + whole <= paddedOutputs
+                    let sums = full ? UnsafeRawPointer(row + j).loadUnaligned(as: S.Vector.self)
+                        : Self.joined(UnsafeRawPointer(row + j).loadUnaligned(as: S.HalfVector.self), S.HalfVector())
+                    Self.finish(sums, at: j, whole: full, b.baseAddress!, activation, row)
                 }
+            }
+        }
+    }
+
+    @inlinable @inline(__always)
+    func withIndices(_ given: UnsafeMutablePointer<Int32>?, _ body: (UnsafeMutablePointer<Int32>) -> Void) {
+        if let given { return body(given) }
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: indexCapacity) { body($0.baseAddress!) }
+    }
+
+    @inlinable @inline(__always)
+    func run(_ x: (Int) -> S, _ rows: UnsafeBufferPointer<Int32>, _ y: UnsafeMutablePointer<S>) {
+        weights.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                Self.product(x, rows, w.baseAddress!, b.baseAddress!, paddedOutputs, activation, y)
             }
         }
     }
@@ -142,80 +174,114 @@ public struct RowAffine<S: TensorScalar>: Sendable {
         }
     }
 
-    /// y = activation(Σ over the listed rows i of x[i] · w[i, :] + b), four or three vectors of outputs
-    /// per pass over the rows; a last pass of one or two vectors splits the rows into two sums, so that
-    /// enough independent multiply-adds are in flight to hide their latency.
+    /// y = activation(Σ over the listed rows i of x[i] · w[i, :] + b), up to eight half vectors of
+    /// outputs (eight AVX2 registers) per pass over the rows. A pass of four or fewer splits the rows into
+    /// two sums, so that enough independent multiply-adds are in flight to hide their latency.
     @inlinable @inline(__always)
     static func product(_ x: (Int) -> S, _ rows: UnsafeBufferPointer<Int32>, _ w: UnsafePointer<S>,
                         _ b: UnsafePointer<S>, _ m: Int, _ activation: Activation, _ y: UnsafeMutablePointer<S>) {
-        typealias V = S.Vector
-        let width = V.scalarCount, vector = MemoryLayout<V>.stride, rowBytes = m &* MemoryLayout<S>.stride
-        let bias = UnsafeRawPointer(b), out = UnsafeMutableRawPointer(y)
-        @inline(__always) func store(_ sum: V, _ j: Int) {
-            let offset = j &* MemoryLayout<S>.stride
-            var v = sum + bias.loadUnaligned(fromByteOffset: offset, as: V.self)
-            switch activation {
-            case .identity: break
-            case .sigmoid: v = S.sigmoid(v)
-            case .relu: v.replace(with: 0, where: v .< 0)
+        var u = 0
+        let units = m / S.HalfVector.scalarCount
+        while u < units {
+            let n = Swift.min(8, units &- u)
+            switch n {
+            case 8: pass(8, from: u, x, rows, w, b, m, activation, y)
+            case 7: pass(7, from: u, x, rows, w, b, m, activation, y)
+            case 6: pass(6, from: u, x, rows, w, b, m, activation, y)
+            case 5: pass(5, from: u, x, rows, w, b, m, activation, y)
+            case 4: pass(4, from: u, x, rows, w, b, m, activation, y)
+            case 3: pass(3, from: u, x, rows, w, b, m, activation, y)
+            case 2: pass(2, from: u, x, rows, w, b, m, activation, y)
+            default: pass(1, from: u, x, rows, w, b, m, activation, y)
             }
-            out.storeBytes(of: v, toByteOffset: offset, as: V.self)
+            u &+= n
         }
-        var j = 0
-        while m &- j >= 3 &* width {
-            // Byte offsets from here on: the loops below do no overflow checks.
-            let columns = UnsafeRawPointer(w + j)
-            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
-            if m &- j >= 4 &* width {
-                for r in rows {
-                    let row = columns + Int(r) &* rowBytes, v = V(repeating: x(Int(r)))
-                    a0 = a0.addingProduct(v, row.loadUnaligned(as: V.self))
-                    a1 = a1.addingProduct(v, row.loadUnaligned(fromByteOffset: vector, as: V.self))
-                    a2 = a2.addingProduct(v, row.loadUnaligned(fromByteOffset: 2 &* vector, as: V.self))
-                    a3 = a3.addingProduct(v, row.loadUnaligned(fromByteOffset: 3 &* vector, as: V.self))
-                }
-                store(a3, j &+ 3 &* width)
-            } else {
-                for r in rows {
-                    let row = columns + Int(r) &* rowBytes, v = V(repeating: x(Int(r)))
-                    a0 = a0.addingProduct(v, row.loadUnaligned(as: V.self))
-                    a1 = a1.addingProduct(v, row.loadUnaligned(fromByteOffset: vector, as: V.self))
-                    a2 = a2.addingProduct(v, row.loadUnaligned(fromByteOffset: 2 &* vector, as: V.self))
-                }
-            }
-            store(a0, j); store(a1, j &+ width); store(a2, j &+ 2 &* width)
-            j &+= m &- j >= 4 &* width ? 4 &* width : 3 &* width
-        }
-        guard j < m else { return }
-        let columns = UnsafeRawPointer(w + j), count = rows.count
-        let two = m &- j == 2 &* width
-        var a0 = V(), a1 = V(), c0 = V(), c1 = V()
-        var p = 0
-        if two {
-            while p &+ 1 < count {
-                let i = Int(rows[p]), l = Int(rows[p &+ 1]), u = V(repeating: x(i)), v = V(repeating: x(l))
-                let first = columns + i &* rowBytes, second = columns + l &* rowBytes
-                a0 = a0.addingProduct(u, first.loadUnaligned(as: V.self))
-                a1 = a1.addingProduct(u, first.loadUnaligned(fromByteOffset: vector, as: V.self))
-                c0 = c0.addingProduct(v, second.loadUnaligned(as: V.self))
-                c1 = c1.addingProduct(v, second.loadUnaligned(fromByteOffset: vector, as: V.self))
-                p &+= 2
+    }
+
+    /// One pass of `product` over the rows for n half vectors of outputs from column unit u on. Always
+    /// inlined with a constant n, so that each width compiles to its own loop with no tests inside
+    /// (transparent: `@inline(__always)` alone left it a function that tested n inside the loop).
+    @usableFromInline @_transparent
+    static func pass(_ n: Int, from u: Int, _ x: (Int) -> S, _ rows: UnsafeBufferPointer<Int32>, _ w: UnsafePointer<S>,
+                     _ b: UnsafePointer<S>, _ m: Int, _ activation: Activation, _ y: UnsafeMutablePointer<S>) {
+        typealias U = S.HalfVector
+        let width = U.scalarCount, unit = MemoryLayout<U>.stride, rowBytes = m &* MemoryLayout<S>.stride
+        let count = rows.count
+        // Byte offsets from here on: the loops below do no overflow checks.
+        let columns = UnsafeRawPointer(w + u &* width)
+        var a0 = U(), a1 = U(), a2 = U(), a3 = U(), a4 = U(), a5 = U(), a6 = U(), a7 = U()
+        if n > 4 {
+            for r in rows {
+                let row = columns + Int(r) &* rowBytes, v = U(repeating: x(Int(r)))
+                a0 = a0.addingProduct(v, row.loadUnaligned(as: U.self))
+                a1 = a1.addingProduct(v, row.loadUnaligned(fromByteOffset: unit, as: U.self))
+                a2 = a2.addingProduct(v, row.loadUnaligned(fromByteOffset: 2 &* unit, as: U.self))
+                a3 = a3.addingProduct(v, row.loadUnaligned(fromByteOffset: 3 &* unit, as: U.self))
+                a4 = a4.addingProduct(v, row.loadUnaligned(fromByteOffset: 4 &* unit, as: U.self))
+                if n > 5 { a5 = a5.addingProduct(v, row.loadUnaligned(fromByteOffset: 5 &* unit, as: U.self)) }
+                if n > 6 { a6 = a6.addingProduct(v, row.loadUnaligned(fromByteOffset: 6 &* unit, as: U.self)) }
+                if n > 7 { a7 = a7.addingProduct(v, row.loadUnaligned(fromByteOffset: 7 &* unit, as: U.self)) }
             }
         } else {
+            // Even positions of the list into a0…a3, odd ones into a4…a7.
+            var p = 0
             while p &+ 1 < count {
-                let i = Int(rows[p]), l = Int(rows[p &+ 1])
-                a0 = a0.addingProduct(V(repeating: x(i)), (columns + i &* rowBytes).loadUnaligned(as: V.self))
-                c0 = c0.addingProduct(V(repeating: x(l)), (columns + l &* rowBytes).loadUnaligned(as: V.self))
+                let i = Int(rows[p]), l = Int(rows[p &+ 1]), v = U(repeating: x(i)), t = U(repeating: x(l))
+                let first = columns + i &* rowBytes, second = columns + l &* rowBytes
+                a0 = a0.addingProduct(v, first.loadUnaligned(as: U.self))
+                a4 = a4.addingProduct(t, second.loadUnaligned(as: U.self))
+                if n > 1 {
+                    a1 = a1.addingProduct(v, first.loadUnaligned(fromByteOffset: unit, as: U.self))
+                    a5 = a5.addingProduct(t, second.loadUnaligned(fromByteOffset: unit, as: U.self))
+                }
+                if n > 2 {
+                    a2 = a2.addingProduct(v, first.loadUnaligned(fromByteOffset: 2 &* unit, as: U.self))
+                    a6 = a6.addingProduct(t, second.loadUnaligned(fromByteOffset: 2 &* unit, as: U.self))
+                }
+                if n > 3 {
+                    a3 = a3.addingProduct(v, first.loadUnaligned(fromByteOffset: 3 &* unit, as: U.self))
+                    a7 = a7.addingProduct(t, second.loadUnaligned(fromByteOffset: 3 &* unit, as: U.self))
+                }
                 p &+= 2
             }
+            if p < count {
+                let i = Int(rows[p]), v = U(repeating: x(i)), row = columns + i &* rowBytes
+                a0 = a0.addingProduct(v, row.loadUnaligned(as: U.self))
+                if n > 1 { a1 = a1.addingProduct(v, row.loadUnaligned(fromByteOffset: unit, as: U.self)) }
+                if n > 2 { a2 = a2.addingProduct(v, row.loadUnaligned(fromByteOffset: 2 &* unit, as: U.self)) }
+                if n > 3 { a3 = a3.addingProduct(v, row.loadUnaligned(fromByteOffset: 3 &* unit, as: U.self)) }
+            }
+            (a0, a1, a2, a3) = (a0 + a4, a1 + a5, a2 + a6, a3 + a7)
         }
-        if p < count {
-            let i = Int(rows[p]), u = V(repeating: x(i)), row = columns + i &* rowBytes
-            a0 = a0.addingProduct(u, row.loadUnaligned(as: V.self))
-            if two { a1 = a1.addingProduct(u, row.loadUnaligned(fromByteOffset: vector, as: V.self)) }
+        let j = u &* width
+        finish(joined(a0, a1), at: j, whole: n > 1, b, activation, y)
+        if n > 2 { finish(joined(a2, a3), at: j &+ 2 &* width, whole: n > 3, b, activation, y) }
+        if n > 4 { finish(joined(a4, a5), at: j &+ 4 &* width, whole: n > 5, b, activation, y) }
+        if n > 6 { finish(joined(a6, a7), at: j &+ 6 &* width, whole: n > 7, b, activation, y) }
+    }
+
+    /// Two half vectors as one vector.
+    @inlinable @inline(__always)
+    static func joined(_ low: S.HalfVector, _ high: S.HalfVector) -> S.Vector {
+        unsafeBitCast((low, high), to: S.Vector.self)
+    }
+
+    /// y[j…] = activation(sums + b[j…]), a whole vector or (not `whole`) its low half.
+    @inlinable @inline(__always)
+    static func finish(_ sums: S.Vector, at j: Int, whole: Bool, _ b: UnsafePointer<S>, _ activation: Activation,
+                       _ y: UnsafeMutablePointer<S>) {
+        var v = sums + UnsafeRawPointer(b + j).loadUnaligned(as: S.Vector.self)
+        switch activation {
+        case .identity: break
+        case .sigmoid: v = S.sigmoid(v)
+        case .relu: v.replace(with: 0, where: v .< 0)
         }
-        store(a0 + c0, j)
-        if two { store(a1 + c1, j &+ width) }
+        let out = UnsafeMutableRawPointer(y + j)
+        if whole {
+            out.storeBytes(of: v, as: S.Vector.self)
+        } else {
+            out.storeBytes(of: unsafeBitCast(v, to: (S.HalfVector, S.HalfVector).self).0, as: S.HalfVector.self)
+        }
     }
 }
 

@@ -7,6 +7,8 @@ import RealModule
 public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable, Codable
 where Self.RawSignificand: FixedWidthInteger {
     associatedtype Vector: SIMD where Vector.Scalar == Self, Vector: Sendable
+    /// Half a `Vector`, 32 bytes: one AVX2 register, the unit `RowAffine` pads its rows to.
+    associatedtype HalfVector: SIMD where HalfVector.Scalar == Self
     /// Short dtype name as safetensors spells it (`F32`, `F64`).
     static var dtypeName: String { get }
     /// eˣ in every lane, vectorised (Kernels/VectorMath.swift); inputs beyond the finite range clamp to
@@ -18,10 +20,12 @@ where Self.RawSignificand: FixedWidthInteger {
 
 extension Float: TensorScalar {
     public typealias Vector = SIMD16<Float>
+    public typealias HalfVector = SIMD8<Float>
     public static var dtypeName: String { "F32" }
 }
 
 extension Double: TensorScalar {
     public typealias Vector = SIMD8<Double>
+    public typealias HalfVector = SIMD4<Double>
     public static var dtypeName: String { "F64" }
 }

@@ -112,31 +112,37 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
             if case .examples = self { inputs } else { 0 }
         }
 
-        /// The first layer over `rows`, into rows of h1 `layer.paddedOutputs` apart. Zero inputs are
-        /// skipped, which is exact: init refused weights that are not finite.
+        /// The first layer over `rows`, into rows of h1 `layer.paddedOutputs` apart, with `indices` for
+        /// `RowAffine`'s list of nonzero inputs. Zero inputs are skipped, which is exact: init refused
+        /// weights that are not finite.
         @inline(__always)
         func firstLayer(_ layer: RowAffine<Scalar>, rows: Range<Int>, into h1: UnsafeMutablePointer<Scalar>,
-                        scratch: UnsafeMutablePointer<Scalar>) {
+                        scratch: UnsafeMutablePointer<Scalar>, indices: UnsafeMutablePointer<Int32>) {
             let k = layer.inputs, p = layer.paddedOutputs
             switch self {
             case .tensor(let x):
                 x.withUnsafeBufferPointer { x in
-                    for (r, row) in rows.enumerated() { layer.apply(x.baseAddress! + row * k, to: h1 + r * p, skippingZeros: true) }
+                    for (r, row) in rows.enumerated() {
+                        layer.apply(x.baseAddress! + row * k, to: h1 + r * p, skippingZeros: true, indices: indices)
+                    }
                 }
             case .bytes(let bytes, let values, _):
                 bytes.withUnsafeBufferPointer { bytes in
                     values.withUnsafeBufferPointer { values in
                         for (r, row) in rows.enumerated() {
-                            layer.apply(bytes: bytes.baseAddress! + row * k, values: values.baseAddress!, to: h1 + r * p)
+                            layer.apply(bytes: bytes.baseAddress! + row * k, values: values.baseAddress!, to: h1 + r * p,
+                                        indices: indices)
                         }
                     }
                 }
             case .examples(let examples):
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: rows.count) { indices in
-                    for (r, row) in rows.enumerated() { indices[r] = row }
-                    examples.gatherFeatures(UnsafeBufferPointer(indices), into: scratch)
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: rows.count) { positions in
+                    for (r, row) in rows.enumerated() { positions[r] = row }
+                    examples.gatherFeatures(UnsafeBufferPointer(positions), into: scratch)
                 }
-                for r in 0..<rows.count { layer.apply(scratch + r * k, to: h1 + r * p, skippingZeros: true) }
+                for r in 0..<rows.count {
+                    layer.apply(scratch + r * k, to: h1 + r * p, skippingZeros: true, indices: indices)
+                }
             }
         }
     }
@@ -155,19 +161,20 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
         // Blocks of at most 128 rows of a batch at a time, each layer over the whole block.
         let block = Swift.min(batchSize, 128)
         let scratchSize = block * (p1 + p2 + p3 + input.scratchWidth(inputs: sizes[0]))
-        func run(batch: Int, scratch: UnsafeMutablePointer<Scalar>) {
+        let indexCapacity = Swift.max(first.indexCapacity, second.indexCapacity, third.indexCapacity)
+        func run(batch: Int, scratch: UnsafeMutablePointer<Scalar>, indices: UnsafeMutablePointer<Int32>) {
             let h1 = scratch, h2 = h1 + block * p1, out = h2 + block * p2, inputs = out + block * p3
             var row = batch * batchSize
             let end = min(n, row + batchSize)
             while row < end {
                 let count = Swift.min(block, end - row)
-                input.firstLayer(first, rows: row..<row + count, into: h1, scratch: inputs)
+                input.firstLayer(first, rows: row..<row + count, into: h1, scratch: inputs, indices: indices)
                 if count == 1 {
-                    second.apply(h1, to: h2)
-                    third.apply(h2, to: out)
+                    second.apply(h1, to: h2, indices: indices)
+                    third.apply(h2, to: out, indices: indices)
                 } else {
-                    affine(count, h1, p1, W2, b2, .sigmoid, h2, p2)
-                    affine(count, h2, p2, W3, b3, .identity, out, p3)
+                    second.apply(rows: count, h1, xStride: p1, to: h2, yStride: p2)
+                    third.apply(rows: count, h2, xStride: p2, to: out, yStride: p3)
                 }
                 for r in 0..<count {
                     softmaxRow(out + r * p3, count: third.outputs)
@@ -176,31 +183,23 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
                 row += count
             }
         }
-        if batchSize == 1 {
+        /// The buffers of one batch (or of the whole one-image-at-a-time pass): allocated once, not per row.
+        func withBuffers(_ work: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Int32>) -> Void) {
             withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchSize) { scratch in
-                for batch in 0..<batches { run(batch: batch, scratch: scratch.baseAddress!) }
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: indexCapacity) { indices in
+                    work(scratch.baseAddress!, indices.baseAddress!)
+                }
+            }
+        }
+        if batchSize == 1 {
+            withBuffers { scratch, indices in
+                for batch in 0..<batches { run(batch: batch, scratch: scratch, indices: indices) }
             }
         } else {
             // One batch per iteration: dispatch hands the next to whichever thread is free, so the faster
             // core takes more (the two cores here can differ by a third when both are busy).
             parallelFor(batches) { batch in
-                withUnsafeTemporaryAllocation(of: Scalar.self, capacity: scratchSize) { scratch in
-                    run(batch: batch, scratch: scratch.baseAddress!)
-                }
-            }
-        }
-    }
-
-    /// out = activation(x · w + b) for a block of rows through the GEMM (rows `xStride` and `outStride`
-    /// apart), on this thread: the batches are what runs in parallel.
-    @inline(__always)
-    private func affine(_ rows: Int, _ x: UnsafePointer<Scalar>, _ xStride: Int, _ w: Tensor<Scalar>, _ b: Tensor<Scalar>,
-                        _ activation: Activation, _ out: UnsafeMutablePointer<Scalar>, _ outStride: Int) {
-        let (k, m) = w.matrixShape
-        w.withUnsafeBufferPointer { w in
-            b.withUnsafeBufferPointer { b in
-                affineRows(x: x, n: rows, k: k, w: w.baseAddress!, b: b.baseAddress!, m: m, out: out,
-                           activation: activation, threads: 1, xStride: xStride, outStride: outStride)
+                withBuffers { run(batch: batch, scratch: $0, indices: $1) }
             }
         }
     }

@@ -23,7 +23,7 @@ struct VectorKernelTests {
         }}}
         for activation in Activation.allCases {
             let layer = RowAffine(weights: w, bias: b, activation: activation)
-            #expect(layer.paddedOutputs % S.Vector.scalarCount == 0 && layer.paddedOutputs - m < S.Vector.scalarCount)
+            #expect(layer.paddedOutputs % S.HalfVector.scalarCount == 0 && layer.paddedOutputs - m < S.HalfVector.scalarCount)
             for skipping in [false, true] {
                 var y = [S](repeating: .nan, count: layer.paddedOutputs)
                 x.withUnsafeBufferPointer { px in layer.apply(px.baseAddress!, to: &y, skippingZeros: skipping) }
@@ -57,6 +57,41 @@ struct VectorKernelTests {
         floats.withUnsafeBufferPointer { layer.apply($0.baseAddress!, to: &fromFloats, skippingZeros: true) }
         #expect(fromBytes.map(\.bitPattern) == fromFloats.map(\.bitPattern))
         #expect(fromFloats.prefix(50).allSatisfy { $0 > 0 && $0 < 1 })
+    }
+
+    @Test("RowAffine over a block of rows through the GEMM agrees with one row at a time, padding lanes included",
+          arguments: [(50, 100), (100, 10), (784, 50), (5, 83), (3, 48)])
+    func rowAffineBlock(k: Int, m: Int) {
+        for type in [Float.self, Double.self] as [any TensorScalar.Type] { checkBlock(type, k: k, m: m) }
+    }
+
+    func checkBlock<S: TensorScalar>(_: S.Type, k: Int, m: Int) {
+        var rng = SeededGenerator(seed: UInt64(k * 7 + m))
+        let rows = 13, xStride = k + 3
+        let x = Tensor<S>.randomUniform([rows, xStride], in: -2..<2, using: &rng)
+        let w = Tensor<S>.randomUniform([k, m], in: -1..<1, using: &rng)
+        let b = Tensor<S>.randomUniform([m], in: -1..<1, using: &rng)
+        for activation in Activation.allCases {
+            let layer = RowAffine(weights: w, bias: b, activation: activation)
+            let yStride = layer.paddedOutputs + 5
+            var block = [S](repeating: .nan, count: rows * yStride)
+            var single = [S](repeating: .nan, count: layer.paddedOutputs)
+            x.withUnsafeBufferPointer { px in
+                block.withUnsafeMutableBufferPointer { y in
+                    layer.apply(rows: rows, px.baseAddress!, xStride: xStride, to: y.baseAddress!, yStride: yStride)
+                }
+                for r in 0..<rows {
+                    layer.apply(px.baseAddress! + r * xStride, to: &single)
+                    for j in 0..<layer.paddedOutputs {
+                        // The two sum in different orders: a few ulp of the sum of |x · w| apart.
+                        #expect(abs(block[r * yStride + j] - single[j]) <= S(k + 1) * S.ulpOfOne * 8,
+                                "\(S.self) k \(k) m \(m) \(activation) row \(r) column \(j)")
+                    }
+                    let past = block[(r * yStride + layer.paddedOutputs)..<((r + 1) * yStride)]
+                    #expect(past.allSatisfy { $0.isNaN }, "nothing written past paddedOutputs")
+                }
+            }
+        }
     }
 
     @Test("Vector exp and sigmoid agree with libm over the whole range, finite at the ends")

@@ -9,16 +9,18 @@ extension Float {
         let x = clampedForExp(x)
         // Adding 1.5·2²³ rounds x·log₂e to the nearest integer n and leaves n in the low mantissa bits
         // (SIMD's `rounded` and lane-wise float → int conversion go through slow scalar generic code).
-        let t = x * 1.442_695_04 + 12_582_912
+        // Fused multiply-adds throughout: half the instructions of separate products and sums, and one
+        // rounding each (`V(c).addingProduct(p, r)` is c + p·r).
+        typealias V = SIMD16<Float>
+        let t = V(repeating: 12_582_912).addingProduct(x, 1.442_695_04)
         let n = t - 12_582_912
-        let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
-        var p = SIMD16<Float>(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_12e-1
-        p = p * (r * r) + r + 1
+        let r = x.addingProduct(n, -0.693_359_375).addingProduct(n, 2.121_944_4e-4)
+        var p = V(repeating: 1.398_199_95e-3).addingProduct(r, 1.987_569_15e-4)
+        p = V(repeating: 8.333_451_9e-3).addingProduct(p, r)
+        p = V(repeating: 4.166_579_59e-2).addingProduct(p, r)
+        p = V(repeating: 1.666_666_55e-1).addingProduct(p, r)
+        p = V(repeating: 5.000_000_12e-1).addingProduct(p, r)
+        p = r.addingProduct(p, r * r) + 1
         let shifted = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
         return p * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD16<Float>.self)
     }
@@ -28,13 +30,14 @@ extension Double {
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD8<Double>) -> SIMD8<Double> {
         let x = clampedForExp(x)
-        let t = x * 1.442_695_040_888_963_4 + 6_755_399_441_055_744  // rounds, as for Float
+        typealias V = SIMD8<Double>
+        let t = V(repeating: 6_755_399_441_055_744).addingProduct(x, 1.442_695_040_888_963_4)  // rounds, as for Float
         let n = t - 6_755_399_441_055_744
-        let r = x - n * 6.931_471_803_691_238_2e-1 - n * 1.908_214_929_270_587_7e-10
+        let r = x.addingProduct(n, -6.931_471_803_691_238_2e-1).addingProduct(n, -1.908_214_929_270_587_7e-10)
         // Taylor series to r¹³: the next term is below 5e-18 for |r| ≤ ln2/2.
-        var p = SIMD8<Double>(repeating: 1.0 / 6_227_020_800)
-        for d in stride(from: 12, through: 1, by: -1) { p = p * r + 1 / Double(factorial(d)) }
-        p = p * r + 1
+        var p = V(repeating: 1.0 / 6_227_020_800)
+        for d in stride(from: 12, through: 1, by: -1) { p = V(repeating: 1 / Double(factorial(d))).addingProduct(p, r) }
+        p = V(repeating: 1).addingProduct(p, r)
         let shifted = unsafeBitCast(t, to: SIMD8<Int64>.self) &- 0x4338_0000_0000_0000
         return p * unsafeBitCast((shifted &+ 1023) &<< 52, to: SIMD8<Double>.self)
     }
