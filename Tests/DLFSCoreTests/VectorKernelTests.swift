@@ -41,14 +41,20 @@ struct VectorKernelTests {
         }
     }
 
-    @Test("RowAffine over bytes gives the bits of RowAffine over the converted row", arguments: [784, 13, 8, 1])
+    @Test("RowAffine over bytes gives the bits of RowAffine over the converted row", arguments: [784, 100, 40, 13, 8, 1])
     func rowAffineOverBytes(k: Int) {
         var rng = SeededGenerator(seed: UInt64(k))
         let layer = RowAffine(weights: Tensor<Float>.randomUniform([k, 50], in: -1..<1, using: &rng),
                               bias: Tensor<Float>.randomUniform([50], in: -1..<1, using: &rng), activation: .sigmoid)
         let values = (0..<256).map { Float($0) / 255 }
-        // About a fifth of the bytes nonzero, some in runs, as in a digit.
-        let bytes = (0..<k).map { i in i % 5 == 0 || (i / 9) % 4 == 1 ? UInt8(truncatingIfNeeded: 37 * i + 1) : 0 }
+        // About a fifth of the bytes nonzero, some in runs, as in a digit, and blank stretches of over 32
+        // bytes, as in a digit's first and last rows; the 32-byte blocks at 96 and 480 have ink only in
+        // their last and first 8 bytes.
+        let bytes = (0..<k).map { (i: Int) -> UInt8 in
+            let blank = (i < 120 && k > 100) || (400..<480).contains(i) || (488..<540).contains(i)
+            let inked = i % 5 == 0 || (i / 9) % 4 == 1
+            return inked && !blank ? UInt8(truncatingIfNeeded: 37 * i + 1) : 0
+        }
         let floats = bytes.map { values[Int($0)] }
         var fromBytes = [Float](repeating: .nan, count: layer.paddedOutputs), fromFloats = fromBytes
         bytes.withUnsafeBufferPointer { b in values.withUnsafeBufferPointer { v in
