@@ -1,8 +1,9 @@
 /// An affine layer with its activation, laid out to take one input row at a time: y = activation(x · W + b).
 ///
-/// For inference over images, where a GEMM's packing and blocking cost more than they save: each input
-/// x[i] scales one contiguous row of W, vectorised across the outputs, and the outputs stay in registers
-/// for the whole sum. W's and b's columns are zero-padded to whole half vectors (32 bytes: 8 floats or 4
+/// For inference over images, where a GEMM's packing and blocking cost more than they save on one row or
+/// on a sparse one: each input x[i] scales one contiguous row of W, vectorised across the outputs, and the
+/// outputs stay in registers for the whole sum. (Dense blocks of rows, a batch's later layers, go through
+/// the GEMM on the same padded weights: `apply(rows:…)`.) W's and b's columns are zero-padded to whole half vectors (32 bytes: 8 floats or 4
 /// doubles), so no output needs a scalar tail; for 50 outputs a row of W is 224 bytes rather than the 256
 /// of a whole-vector padding, an eighth less to bring from L2 for each input. With `skippingZeros`, the
 /// rows of W whose input is exactly 0 are not read — exact, since the weights are finite (0 · w = 0) — and
@@ -74,7 +75,8 @@ public struct RowAffine<S: TensorScalar>: Sendable {
     }
 
     /// The layer over `rows` dense rows at once, through the GEMM, which reuses each loaded weight for
-    /// several rows: x's rows are `xStride` apart, y's `yStride` (at least `paddedOutputs`).
+    /// six rows: x's rows are `xStride` apart, y's `yStride` (at least `paddedOutputs`); padding lanes
+    /// hold activation(0), as with `apply`.
     @inlinable
     public func apply(rows: Int, _ x: UnsafePointer<S>, xStride: Int, to y: UnsafeMutablePointer<S>, yStride: Int) {
         weights.withUnsafeBufferPointer { w in
