@@ -17,7 +17,7 @@ struct BenchInfer: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        try requireAtLeastOne(batchSize, "--batch-size")
     }
 
     func run() async throws {
@@ -56,8 +56,8 @@ struct BenchTrain: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard iters > 0 else { throw ValidationError("--iters must be at least 1, not \(iters)") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        try requireAtLeastOne(iters, "--iters")
+        try requireAtLeastOne(batchSize, "--batch-size")
     }
 
     func run() async throws {
@@ -107,7 +107,7 @@ struct BenchNumgrad: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        try requireAtLeastOne(batchSize, "--batch-size")
     }
 
     func run() async throws {

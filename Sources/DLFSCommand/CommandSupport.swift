@@ -22,6 +22,11 @@ struct DatasetOptions: ParsableArguments {
     var dataDir: String?
 }
 
+/// `validate()`'s check of a count option: `--batch-size 0` and the like are usage errors (status 64).
+func requireAtLeastOne(_ value: Int, _ option: String) throws {
+    guard value > 0 else { throw ValidationError("\(option) must be at least 1, not \(value)") }
+}
+
 /// Refuses a batch larger than the images it is drawn from; `what` names them ("training images of mnist").
 func checkBatchSize(_ batchSize: Int, fitsIn count: Int, _ what: String) throws {
     guard batchSize <= count else { throw CommandFailure("--batch-size \(batchSize) is larger than the \(count) \(what)") }

@@ -32,8 +32,8 @@ struct GradCheck: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
-        guard hidden > 0 else { throw ValidationError("--hidden must be at least 1, not \(hidden)") }
+        try requireAtLeastOne(batchSize, "--batch-size")
+        try requireAtLeastOne(hidden, "--hidden")
     }
 
     func run() async throws {

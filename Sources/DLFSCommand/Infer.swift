@@ -33,9 +33,9 @@ struct Infer: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        try requireAtLeastOne(batchSize, "--batch-size")
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more, not \(threads)") }
-        guard repeats > 0 else { throw ValidationError("--repeats must be at least 1, not \(repeats)") }
+        try requireAtLeastOne(repeats, "--repeats")
     }
 
     func run() async throws {

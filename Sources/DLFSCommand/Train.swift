@@ -45,10 +45,10 @@ struct Train: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard iters > 0 else { throw ValidationError("--iters must be at least 1, not \(iters)") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        try requireAtLeastOne(iters, "--iters")
+        try requireAtLeastOne(batchSize, "--batch-size")
         guard lr.isFinite && lr > 0 else { throw ValidationError("--lr must be a positive number, not \(lr)") }
-        guard hidden > 0 else { throw ValidationError("--hidden must be at least 1, not \(hidden)") }
+        try requireAtLeastOne(hidden, "--hidden")
         guard weightInitStd.isFinite && weightInitStd > 0 else {
             throw ValidationError("--weight-init-std must be a positive number, not \(weightInitStd)")
         }
