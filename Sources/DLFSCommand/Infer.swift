@@ -58,8 +58,8 @@ struct Infer: AsyncParsableCommand {
         if json { try printJSON(report) } else { report.printText() }
     }
 
-    /// The network from the weight file and the test split, whose images are converted to floats block
-    /// by block as the network reads them (raw 0-255 values are made into a tensor); errors name the file.
+    /// The network from the weight file and the test split: the image set itself, whose bytes the network
+    /// reads in place, or for raw 0-255 values a tensor of them; errors name the file.
     static func load(weights: String, dataset: String, dataDir: String?, normalize: Bool) async throws
         -> (DatasetInfo, ThreeLayerNet<Float>, any ExampleSet, [Int]) {
         let info = try DatasetInfo.named(dataset)

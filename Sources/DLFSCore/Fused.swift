@@ -50,14 +50,13 @@ public func affineRows<S: TensorScalar>(
     }
 }
 
-/// c[r, j] = activation(c[r, j] + bias[j]) for every row (rows `stride` apart, `columns` by default).
+/// c[r, j] = activation(c[r, j] + bias[j]) for every row.
 @inlinable
 public func biasActivation<S: TensorScalar>(
-    _ c: UnsafeMutablePointer<S>, rows: Int, columns: Int, stride: Int? = nil, bias: UnsafePointer<S>,
-    _ activation: Activation
+    _ c: UnsafeMutablePointer<S>, rows: Int, columns: Int, bias: UnsafePointer<S>, _ activation: Activation
 ) {
     for r in 0..<rows {
-        let row = c + r * (stride ?? columns)
+        let row = c + r * columns
         for j in 0..<columns { row[j] += bias[j] }
         switch activation {
         case .identity: break

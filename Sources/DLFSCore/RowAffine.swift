@@ -3,11 +3,11 @@
 /// For inference over images, where a GEMM's packing and blocking cost more than they save on one row or
 /// on a sparse one: each input x[i] scales one contiguous row of W, vectorised across the outputs, and the
 /// outputs stay in registers for the whole sum. (Dense blocks of rows, a batch's later layers, go through
-/// the GEMM on the same padded weights: `apply(rows:…)`.) W's and b's columns are zero-padded to whole half vectors (32 bytes: 8 floats or 4
-/// doubles), so no output needs a scalar tail; for 50 outputs a row of W is 224 bytes rather than the 256
-/// of a whole-vector padding, an eighth less to bring from L2 for each input. With `skippingZeros`, the
-/// rows of W whose input is exactly 0 are not read — exact, since the weights are finite (0 · w = 0) — and
-/// about 80% of an MNIST digit's pixels are 0.
+/// the GEMM on the same padded weights: `apply(rows:…)`.) W's and b's columns are zero-padded to whole
+/// half vectors (32 bytes: 8 floats or 4 doubles), so no output needs a scalar tail; for 50 outputs a row
+/// of W is 224 bytes rather than the 256 of a whole-vector padding, an eighth less to bring from L2 for
+/// each input. With `skippingZeros`, the rows of W whose input is exactly 0 are not read — exact, since
+/// the weights are finite (0 · w = 0) — and about 80% of an MNIST digit's pixels are 0.
 ///
 ///     let layer = RowAffine(weights: w1, bias: b1, activation: .sigmoid)   // w1 (784, 50), b1 (50)
 ///     layer.apply(image, to: hidden, skippingZeros: true)                // hidden holds paddedOutputs
@@ -76,7 +76,8 @@ public struct RowAffine<S: TensorScalar>: Sendable {
 
     /// The layer over `rows` dense rows at once, through the GEMM, which reuses each loaded weight for
     /// six rows: x's rows are `xStride` apart, y's `yStride` (at least `paddedOutputs`); padding lanes
-    /// hold activation(0), as with `apply`.
+    /// hold activation(0), as with `apply`. Bias and activation go through `finish`, as in `apply`, not
+    /// `biasActivation`, whose tail goes through memory: with it the chapter-3 batches took 3-4% longer.
     @inlinable
     public func apply(rows: Int, _ x: UnsafePointer<S>, xStride: Int, to y: UnsafeMutablePointer<S>, yStride: Int) {
         weights.withUnsafeBufferPointer { w in

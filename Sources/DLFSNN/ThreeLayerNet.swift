@@ -149,9 +149,10 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
 
     /// Runs each input row through the network and hands `body` its class probabilities. Batches are
     /// shared among the compute threads, whole batches to a thread, so `body` must write only its row's
-    /// output (which thread takes a batch changes no result); one image at a time runs on one thread, since it measures latency. The first layer takes
-    /// the rows one by one (`RowAffine`), reading only the weights of nonzero pixels: a fifth of the
-    /// arithmetic of a matrix product on MNIST. A batch's other two layers go through the GEMM.
+    /// output (which thread takes a batch changes no result); one image at a time runs on one thread,
+    /// since it measures latency. The first layer takes the rows one by one (`RowAffine`), reading only
+    /// the weights of nonzero pixels: a fifth of the arithmetic of a matrix product on MNIST. A batch's
+    /// other two layers go through the GEMM.
     @inline(__always)
     private func forEachRow(of input: Rows, batchSize: Int, _ body: (Int, UnsafeMutablePointer<Scalar>) -> Void) {
         precondition(batchSize > 0, "ThreeLayerNet: batch size \(batchSize)")
