@@ -1,17 +1,36 @@
 import RealModule
 
-/// How the right operand of a binary op lines up with the left one.
+/// How the operands of a binary op line up under NumPy's broadcasting; every case but `general` is a fast
+/// path that walks memory in order.
 @usableFromInline
 enum Broadcast {
-    case sameShape, scalar, row
+    /// Equal shapes: element i meets element i.
+    case sameShape
+    /// One operand (right or left) holds a single element.
+    case scalarRight, scalarLeft
+    /// One operand (right or left) is a row vector, shape (…1, n), over the last axis (n) of the other.
+    case rowRight, rowLeft
+    /// Any other pair that broadcasts: both operands are read through strides.
+    case general
 
-    /// Same shape; a one-element tensor; or a row vector (shape (n) or (1, n)) over the rows of (m, n).
+    /// The case and the result shape for operands of shapes `a` and `b`; a precondition failure names both
+    /// when they do not broadcast.
     @usableFromInline
-    static func of(_ lhs: [Int], _ rhs: [Int]) -> Broadcast {
-        if lhs == rhs { return .sameShape }
-        if rhs.reduce(1, *) == 1 { return .scalar }
-        if let columns = lhs.last, lhs.count == 2, rhs == [columns] || rhs == [1, columns] { return .row }
-        preconditionFailure("shapes \(lhs) and \(rhs) do not broadcast")
+    static func of(_ a: [Int], _ b: [Int]) -> (Broadcast, shape: [Int]) {
+        if a == b { return (.sameShape, a) }
+        guard let shape = Shape.broadcast(a, b) else { preconditionFailure("shapes \(a) and \(b) do not broadcast") }
+        if b.reduce(1, *) == 1 { return (.scalarRight, shape) }
+        if a.reduce(1, *) == 1 { return (.scalarLeft, shape) }
+        if isRow(b, over: a) { return (.rowRight, shape) }
+        if isRow(a, over: b) { return (.rowLeft, shape) }
+        return (.general, shape)
+    }
+
+    /// All of `row`'s elements lie on its last axis, which matches the last axis of `other`; the result then
+    /// has `other`'s elements in `other`'s order.
+    static func isRow(_ row: [Int], over other: [Int]) -> Bool {
+        guard let n = row.last, n == other.last else { return false }
+        return row.reduce(1, *) == n
     }
 }
 
@@ -24,24 +43,52 @@ extension Tensor {
         }
     }
 
-    /// Combines with `other` elementwise; `other` may be the same shape, one element, or a row vector.
+    /// Combines with `other` elementwise under NumPy's broadcasting: shapes align from the right, each pair of
+    /// dimensions is equal or contains a 1, and the result has the larger of each (so (2, 3, 1) with (1, 4)
+    /// gives (2, 3, 4)). Either operand may be the one that broadcasts.
     @inlinable
     public func zipWith(_ other: Tensor, _ op: (Scalar, Scalar) -> Scalar) -> Tensor {
-        let mode = Broadcast.of(shape, other.shape)
+        let (mode, resultShape) = Broadcast.of(shape, other.shape)
         return withUnsafeBufferPointer { a in
             other.withUnsafeBufferPointer { b in
-                Tensor(shape: shape) { out in
+                Tensor(shape: resultShape) { out in
                     switch mode {
-                    case .sameShape: for i in 0..<a.count { out[i] = op(a[i], b[i]) }
-                    case .scalar: let s = b[0]; for i in 0..<a.count { out[i] = op(a[i], s) }
-                    case .row:
-                        let n = b.count
-                        for r in 0..<(a.count / Swift.max(n, 1)) {
-                            for c in 0..<n { out[r * n + c] = op(a[r * n + c], b[c]) }
-                        }
+                    case .sameShape: for i in 0..<out.count { out[i] = op(a[i], b[i]) }
+                    case .scalarRight: let s = b[0]; for i in 0..<out.count { out[i] = op(a[i], s) }
+                    case .scalarLeft: let s = a[0]; for i in 0..<out.count { out[i] = op(s, b[i]) }
+                    case .rowRight: Tensor.zipRows(a, row: b, into: out, op)
+                    case .rowLeft: Tensor.zipRows(b, row: a, into: out) { op($1, $0) }
+                    case .general:
+                        Tensor.zipStrided(a, shape, b, other.shape, into: out, shape: resultShape, op)
                     }
                 }
             }
+        }
+    }
+
+    /// out[r, c] = op(x[r, c], row[c]), with x seen as rows of `row.count` elements.
+    @inlinable
+    static func zipRows(
+        _ x: UnsafeBufferPointer<Scalar>, row: UnsafeBufferPointer<Scalar>,
+        into out: UnsafeMutableBufferPointer<Scalar>, _ op: (Scalar, Scalar) -> Scalar
+    ) {
+        let n = row.count
+        for r in 0..<(x.count / Swift.max(n, 1)) {
+            for c in 0..<n { out[r * n + c] = op(x[r * n + c], row[c]) }
+        }
+    }
+
+    /// The general broadcast: each operand is read through strides that are 0 along its broadcast axes,
+    /// one run along the last axis at a time.
+    @inlinable
+    static func zipStrided(
+        _ a: UnsafeBufferPointer<Scalar>, _ aShape: [Int], _ b: UnsafeBufferPointer<Scalar>, _ bShape: [Int],
+        into out: UnsafeMutableBufferPointer<Scalar>, shape: [Int], _ op: (Scalar, Scalar) -> Scalar
+    ) {
+        let sa = Shape.broadcastStrides(aShape, to: shape), sb = Shape.broadcastStrides(bShape, to: shape)
+        let n = shape.last ?? 1, stepA = sa.last ?? 0, stepB = sb.last ?? 0
+        Shape.forEachRow(shape, sa, sb) { row, oa, ob in
+            for j in 0..<n { out[row * n + j] = op(a[oa + j * stepA], b[ob + j * stepB]) }
         }
     }
 
@@ -65,9 +112,15 @@ extension Tensor {
     @inlinable public static func -= (a: inout Tensor, b: Tensor) { a.formZip(b, -) }
     @inlinable public static func *= (a: inout Tensor, s: Scalar) { a = a * s }
 
+    /// In place when the shapes are equal; otherwise `other` must broadcast to `self`'s shape.
     @inlinable
     mutating func formZip(_ other: Tensor, _ op: (Scalar, Scalar) -> Scalar) {
-        precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
+        guard shape == other.shape else {
+            precondition(Shape.broadcast(shape, other.shape) == shape,
+                         "shape \(other.shape) does not broadcast to \(shape) in place")
+            self = zipWith(other, op)
+            return
+        }
         other.withUnsafeBufferPointer { b in
             withUnsafeMutableBufferPointer { a in for i in 0..<a.count { a[i] = op(a[i], b[i]) } }
         }

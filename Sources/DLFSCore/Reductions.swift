@@ -1,4 +1,4 @@
-/// Sums, means, maxima and argmax: over everything, or along axis 0 (down the columns) or 1 (along rows).
+/// Sums, means, maxima and argmax: over everything, or along one axis of a tensor of any rank.
 extension Tensor {
     /// Sum of all elements (accumulated in order, as a plain loop).
     @inlinable
@@ -13,30 +13,62 @@ extension Tensor {
         return withUnsafeBufferPointer { $0.dropFirst().reduce($0[0]) { Swift.max($0, $1) } }
     }
 
-    /// Sum along `axis` of a matrix: axis 0 gives (columns), axis 1 gives (rows).
-    public func sum(axis: Int) -> Tensor { reduce(axis: axis, initial: 0, +) }
-
-    public func mean(axis: Int) -> Tensor {
-        let (rows, columns) = matrixShape
-        return sum(axis: axis) / Scalar(axis == 0 ? rows : columns)
+    /// Σ along `axis`: shape (…, n, …) → (…, …), or (…, 1, …) with `keepingDimension` so the result
+    /// broadcasts back against `self` (NumPy's `keepdims=True`). A negative axis counts from the end.
+    /// For a matrix, axis 0 sums down the columns (the bias gradient), axis 1 along the rows.
+    @inlinable
+    public func sum(axis: Int, keepingDimension: Bool = false) -> Tensor {
+        reduce(axis: axis, keepingDimension: keepingDimension, empty: 0, +)
     }
 
-    public func max(axis: Int) -> Tensor { reduce(axis: axis, initial: -.infinity) { Swift.max($0, $1) } }
+    /// The mean along `axis`: the sum divided by the length n of that axis (NaN when n is 0, as NumPy).
+    @inlinable
+    public func mean(axis: Int, keepingDimension: Bool = false) -> Tensor {
+        let n = shape[Shape.axis(axis, rank: rank)]
+        return sum(axis: axis, keepingDimension: keepingDimension) / Scalar(n)
+    }
 
-    func reduce(axis: Int, initial: Scalar, _ op: (Scalar, Scalar) -> Scalar) -> Tensor {
-        precondition(axis == 0 || axis == 1, "axis must be 0 or 1, got \(axis)")
-        let (rows, columns) = matrixShape
+    /// The largest element along `axis`, which must not be empty; shapes as `sum(axis:keepingDimension:)`.
+    /// With `keepingDimension`, `x - x.max(axis: -1, keepingDimension: true)` is the stable softmax shift.
+    @inlinable
+    public func max(axis: Int, keepingDimension: Bool = false) -> Tensor {
+        reduce(axis: axis, keepingDimension: keepingDimension, empty: nil) { Swift.max($0, $1) }
+    }
+
+    /// Folds `op` along `axis`, starting from the first element of each line. The tensor is seen as
+    /// (outer, n, inner) around the axis, so the innermost loop always runs over contiguous memory.
+    /// `empty` fills the result when n is 0; nil means the reduction has no value there.
+    @inlinable
+    func reduce(
+        axis: Int, keepingDimension: Bool, empty: Scalar?, _ op: (Scalar, Scalar) -> Scalar
+    ) -> Tensor {
+        let axis = Shape.axis(axis, rank: rank)
+        let n = shape[axis]
+        precondition(n > 0 || empty != nil, "reduction along the empty axis \(axis) of shape \(shape)")
+        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        var resultShape = shape
+        if keepingDimension { resultShape[axis] = 1 } else { resultShape.remove(at: axis) }
         return withUnsafeBufferPointer { x in
-            Tensor(shape: [axis == 0 ? columns : rows]) { out in
-                out.initialize(repeating: initial)
-                for r in 0..<rows {
-                    for c in 0..<columns {
-                        let o = axis == 0 ? c : r
-                        out[o] = op(out[o], x[r * columns + c])
+            Tensor(shape: resultShape) { out in
+                if n == 0 { out.initialize(repeating: empty ?? 0); return }
+                for o in 0..<outer {
+                    let line = x.baseAddress! + o * n * inner, result = out.baseAddress! + o * inner
+                    if inner == 1 { result.pointee = Tensor.fold(line, count: n, op); continue }
+                    result.initialize(from: line, count: inner)
+                    for k in 1..<n {
+                        for i in 0..<inner { result[i] = op(result[i], line[k * inner + i]) }
                     }
                 }
             }
         }
+    }
+
+    /// op(…op(op(x[0], x[1]), x[2])…, x[count - 1]), for `count` ≥ 1 contiguous elements.
+    @inlinable
+    static func fold(_ x: UnsafePointer<Scalar>, count: Int, _ op: (Scalar, Scalar) -> Scalar) -> Scalar {
+        var result = x[0]
+        for k in 1..<count { result = op(result, x[k]) }
+        return result
     }
 
     /// Index of the largest element of each row (the first one on ties, as NumPy).

@@ -17,11 +17,13 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
 }
 
 /// An n-dimensional array of `Float` or `Double`, row-major, with value semantics (copy-on-write).
+/// Binary elementwise ops broadcast as NumPy's do, and reductions take any axis.
 ///
 /// ```swift
 /// var x = Tensor<Float>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
 /// x = x * 2 + 1          // elementwise
 /// let y = x.matmul(Tensor(shape: [3, 1], repeating: 1))   // (2, 1)
+/// let z = x - x.max(axis: 1, keepingDimension: true)       // (2, 3) − (2, 1): each row minus its maximum
 /// ```
 public struct Tensor<Scalar: TensorScalar>: Sendable {
     public let shape: [Int]
