@@ -43,9 +43,9 @@ let package = Package(
         .target(name: "DLFSNN", dependencies: ["DLFSCore"], swiftSettings: computeTarget),
         .target(
             name: "DLFSData",
-            dependencies: ["DLFSCore", "DLFSNN", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["DLFSCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: computeTarget),
-        .target(name: "DLFSIO", dependencies: ["DLFSCore"], swiftSettings: computeTarget),
+        .target(name: "DLFSIO", dependencies: ["DLFSCore", "DLFSNN"], swiftSettings: computeTarget),
         .target(name: "DLFSPlot", dependencies: ["DLFSCore"]),
         .target(name: "DLFS", dependencies: ["DLFSCore", "DLFSNN", "DLFSData", "DLFSIO", "DLFSPlot"]),
         .executableTarget(

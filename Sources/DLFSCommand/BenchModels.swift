@@ -73,11 +73,12 @@ struct BenchTrain: AsyncParsableCommand {
 
     private func measure<S: TensorScalar>(_: S.Type, _ trainSet: ImageSet, _ testSet: ImageSet) throws {
         var rng = SeededGenerator(seed: 42)
-        var net = TwoLayerNet<S>(inputSize: trainSet.featureCount, hiddenSize: 50, outputSize: trainSet.classCount, using: &rng)
+        var net = Sequential<S>.twoLayerNet(inputSize: trainSet.featureCount, hiddenSize: 50, outputSize: trainSet.classCount, using: &rng)
+        var optimizer = SGD<S>(learningRate: 0.1)
         var options = TrainingOptions()
         (options.iterations, options.batchSize) = (iters, batchSize)
         // The trainer times its steps apart from its evaluations.
-        let stepSeconds = try train(&net, on: trainSet, test: testSet, options: options, using: &rng).stepSeconds
+        let stepSeconds = try train(&net, optimizer: &optimizer, on: trainSet, test: testSet, options: options, using: &rng).stepSeconds
         let evaluation = Timing.median(minRuns: 3, minSeconds: 0) {
             _ = net.accuracy(on: trainSet); _ = net.accuracy(on: testSet)
         }
@@ -117,15 +118,15 @@ struct BenchNumgrad: AsyncParsableCommand {
         let x = set.tensors(rows: 0..<batchSize).images.converted(to: Double.self)
         let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
         var rng = SeededGenerator(seed: 42)
-        let net = TwoLayerNet<Double>(inputSize: set.featureCount, hiddenSize: 50, outputSize: info.classCount, using: &rng)
-        var numerical: TwoLayerGradients<Double>?
-        let seconds = Timing.median(runs: 3) { numerical = net.numericalGradient(x, t) }
+        var net = Sequential<Double>.twoLayerNet(inputSize: set.featureCount, hiddenSize: 50, outputSize: info.classCount, using: &rng)
+        var numerical: NamedTensors<Double>?
+        let seconds = Timing.median(runs: 3) { numerical = net.incrementalNumericalGradient(x, t) }
         let backprop = net.gradient(x, t)
-        let maxDiff = zip(numerical!.named, backprop.named).map { n, b in
-            zip(n.gradient.scalars, b.gradient.scalars).map { abs($0 - $1) }.max() ?? 0
+        let maxDiff = zip(numerical!, backprop).map { n, b in
+            zip(n.tensor.scalars, b.tensor.scalars).map { abs($0 - $1) }.max() ?? 0
         }.max() ?? 0
         let figures = BenchFigures(workload: "numgrad", seconds: seconds, extra: [
-            "batchSize": Double(batchSize), "parameters": Double(net.parameters.values.map(\.count).reduce(0, +)),
+            "batchSize": Double(batchSize), "parameters": Double(net.parameters.tensors.map(\.count).reduce(0, +)),
             "maxAbsDiffToBackprop": maxDiff,
         ])
         try figures.emit(json: json) {

@@ -15,8 +15,11 @@ extension Split: ExpressibleByArgument {}
 /// `--dataset` and `--data-dir`, the same for every command that reads a dataset by name (the benchmarks
 /// default to another dataset and declare their own).
 struct DatasetOptions: ParsableArguments {
-    @Option(help: "The dataset: mnist (downloaded and verified on first use) or fashion-mnist (Debian package).")
-    var dataset = "mnist"
+    @Option(help: "The dataset: mnist (downloaded and verified on first use; the default) or fashion-mnist (Debian package).")
+    var dataset: String?
+
+    /// The dataset asked for, or MNIST.
+    var datasetName: String { dataset ?? "mnist" }
 
     @Option(help: "A directory holding the IDX files (gzip or raw); otherwise the usual lookup order.")
     var dataDir: String?
@@ -90,4 +93,15 @@ func plotURL(_ path: String) throws -> URL {
 func writeFigure(_ write: () throws -> Void, to url: URL) throws {
     do { try write() } catch { throw CommandFailure("\(error)") }
     FileHandle.standardError.write(Data("wrote \(url.path)\n".utf8))
+}
+
+/// Refuses a model whose ends do not fit the dataset; `file` names the model file when there is one.
+func checkInputs<S>(of model: Sequential<S>, fit features: Int, classes: Int, file: String?) throws {
+    let name = file.map { "\($0): the model" } ?? "the model"
+    if let inputs = model.inputSize, inputs != features {
+        throw CommandFailure("\(name) takes \(inputs) inputs, but the dataset's examples have \(features) values")
+    }
+    if let outputs = model.outputSize, outputs != classes {
+        throw CommandFailure("\(name) gives \(outputs) scores, but the dataset has \(classes) classes")
+    }
 }

@@ -19,6 +19,7 @@ struct DLFSTool: AsyncParsableCommand {
             Derivative.self,
             Gradient.self,
             Descend.self,
+            CompareOptimizers.self,
         ])
 
     /// Runs the command line; the one place errors are reported. Every failure ends as one `error: …` line

@@ -6,7 +6,7 @@ import Foundation
 struct GradCheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradcheck",
-        abstract: "Compare numerical and backprop gradients of the two-layer net on a small batch (Double).",
+        abstract: "Compare numerical and backprop gradients of a net on a small batch (Double).",
         discussion: """
             Prints `W1:<mean absolute difference>` for each parameter as the book's gradient_check.py, then \
             the relative differences Σ|numerical − backprop| / (Σ|numerical| + Σ|backprop|). Exits non-zero \
@@ -26,6 +26,8 @@ struct GradCheck: AsyncParsableCommand {
     var activation: HiddenActivation = .relu
     @Option(help: "Seed of the weights.")
     var seed: UInt64 = 42
+    @Option(help: "Check this model (written by `dlfs train --save`) instead of a new two-layer net.")
+    var model: String?
     @Option(help: "Largest relative difference accepted.")
     var tolerance = 1e-6
     @Flag(help: "Print one JSON object instead of text.")
@@ -37,18 +39,26 @@ struct GradCheck: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let info = try DatasetInfo.named(source.dataset)
+        let info = try DatasetInfo.named(source.datasetName)
         let set = try await Dataset.load(info, split: split, dataDir: source.dataDir)
         try checkBatchSize(batchSize, fitsIn: set.count, "images of \(info.name) \(split)")
         let batch = set.tensors(rows: 0..<batchSize)
         let x = batch.images.converted(to: Double.self)
         let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
-        var rng = SeededGenerator(seed: seed)
-        let net = TwoLayerNet<Double>(inputSize: set.featureCount, hiddenSize: hidden, outputSize: info.classCount,
-                                      activation: activation.layer, using: &rng)
-        let numerical = net.numericalGradient(x, t), backprop = net.gradient(x, t)
+        let net: Sequential<Double>
+        if let model {
+            net = try Sequential<Double>(contentsOf: model)
+        } else {
+            var rng = SeededGenerator(seed: seed)
+            net = .twoLayerNet(inputSize: set.featureCount, hiddenSize: hidden, outputSize: info.classCount,
+                               activation: activation, using: &rng)
+        }
+        try checkInputs(of: net, fit: set.featureCount, classes: info.classCount, file: model)
+        let numerical = net.isTwoLayerNet ? net.incrementalNumericalGradient(x, t) : net.numericalGradient(x, t)
+        var copy = net
+        let backprop = copy.gradient(x, t)
         var rows: [GradCheckRow] = []
-        for ((name, n), (_, b)) in zip(numerical.named, backprop.named) {
+        for ((name, n), (_, b)) in zip(numerical, backprop) {
             let differences = zip(n.scalars, b.scalars).map { abs($0 - $1) }
             let total = differences.reduce(0, +)
             let size = b.scalars.map(abs).reduce(0, +) + n.scalars.map(abs).reduce(0, +)

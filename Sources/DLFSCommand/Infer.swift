@@ -13,7 +13,10 @@ struct Infer: AsyncParsableCommand {
             """)
 
     @Option(help: "The weights: the book's sample_weight.pkl, or safetensors with W1, b1, W2, b2, W3, b3.")
-    var weights: String
+    var weights: String?
+
+    @Option(help: "A model written by `dlfs train --save`: prints its accuracy on the test set (its own dataset unless --dataset).")
+    var model: String?
 
     @OptionGroup var source: DatasetOptions
 
@@ -33,6 +36,9 @@ struct Infer: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
+        guard (weights == nil) != (model == nil) else {
+            throw ValidationError("give --weights (the chapter-3 network) or --model (a model of dlfs train), one of them")
+        }
         try requireAtLeastOne(batchSize, "--batch-size")
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more, not \(threads)") }
         try requireAtLeastOne(repeats, "--repeats")
@@ -40,7 +46,9 @@ struct Infer: AsyncParsableCommand {
 
     func run() async throws {
         ComputeThreads.count = threads
-        let (info, net, images, labels) = try await Self.load(weights: weights, dataset: source.dataset, dataDir: source.dataDir,
+        if let model { return try await run(model: model) }
+        let weights = weights!
+        let (info, net, images, labels) = try await Self.load(weights: weights, dataset: source.datasetName, dataDir: source.dataDir,
                                                               normalize: !noNormalize)
         try checkBatchSize(batchSize, fitsIn: labels.count, "images of \(info.name) test")
 
@@ -56,6 +64,28 @@ struct Infer: AsyncParsableCommand {
             firstPredictions: Array(batched.prefix(10)), firstLabels: Array(labels.prefix(10)),
             singleSeconds: singleSeconds, batchSeconds: batchSeconds, speedup: singleSeconds / batchSeconds)
         if json { try printJSON(report) } else { report.printText() }
+    }
+
+    /// A trained model over the test split of its dataset, in batches: `Accuracy:…` as the book prints it.
+    private func run(model path: String) async throws {
+        let arrays = try SafeTensors.read(path)
+        let model = try Sequential<Float>(arrays, file: path)
+        let recorded = arrays.metadata?["dataset"]
+        let info = try DatasetInfo.named(source.dataset ?? recorded ?? "mnist")
+        let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
+        try checkInputs(of: model, fit: set.featureCount, classes: info.classCount, file: path)
+        try checkBatchSize(batchSize, fitsIn: set.count, "images of \(info.name) test")
+        var accuracy = 0.0
+        let seconds = Timing.median(runs: repeats) { accuracy = model.accuracy(on: set, blockSize: batchSize) }
+        if json {
+            try printJSON(ModelInferReport(model: path, dataset: info.name, layers: model.specs.map(\.description),
+                                           count: set.count, batchSize: batchSize, threads: ComputeThreads.count,
+                                           accuracy: accuracy, batchSeconds: seconds))
+        } else {
+            print("Accuracy:\(accuracy)")
+            print("\(info.name) test, \(set.count) images in batches of \(batchSize): \(String(format: "%.2f", seconds * 1e3)) ms"
+                  + " (\(ComputeThreads.count) thread\(ComputeThreads.count == 1 ? "" : "s"))")
+        }
     }
 
     /// The network from the weight file and the test split: the image set itself, whose bytes the network
@@ -81,6 +111,14 @@ struct Infer: AsyncParsableCommand {
             features: set.tensors(normalize: false).images, labels: labels, classCount: info.classCount)
         return (info, net, images, labels)
     }
+}
+
+/// What `dlfs infer --model` measured.
+private struct ModelInferReport: Encodable {
+    var model, dataset: String
+    var layers: [String]
+    var count, batchSize, threads: Int
+    var accuracy, batchSeconds: Double
 }
 
 /// What `dlfs infer` measured; printed as text or as one JSON object.

@@ -38,7 +38,7 @@ struct Show: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let info = try DatasetInfo.named(source.dataset)
+        let info = try DatasetInfo.named(source.datasetName)
         let directory = try await DataLocator().locate(info, splits: [split], dataDir: source.dataDir)
         if time { return try printLoadTimes(info, directory) }
         let set = try Dataset.read(info, splits: [split], from: directory).split(split)

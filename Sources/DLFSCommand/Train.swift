@@ -2,29 +2,37 @@ import ArgumentParser
 import DLFS
 import Foundation
 
-/// `dlfs train`: the book's two-layer net trained by mini-batch SGD, one accuracy line per epoch.
+/// `dlfs train`: a multi-layer net (the book's two-layer net by default) trained with mini-batches, one
+/// accuracy line per epoch.
 struct Train: AsyncParsableCommand {
     enum DType: String, ExpressibleByArgument, CaseIterable { case float32, float64 }
 
     static let configuration = CommandConfiguration(
-        abstract: "Train the two-layer net (chapters 4-5) with mini-batch SGD.",
+        abstract: "Train a net of affine layers (the chapter-4/5 two-layer net by default) on mini-batches.",
         discussion: """
             Prints `train acc, test acc | a, b` once an epoch as the book's train_neuralnet.py (17 lines for \
-            10,000 iterations of batch 100 over 60,000 images). A progress bar with the rate and ETA goes to \
-            stderr when it is a terminal. The same seed gives the same lines with any number of threads.
+            10,000 iterations of batch 100 over 60,000 images); with --epochs, also the final test accuracy \
+            as the book's Trainer. A progress bar with the rate and ETA goes to stderr when it is a terminal. \
+            The same seed gives the same lines with any number of threads.
             """)
 
     @OptionGroup var source: DatasetOptions
-    @Option(help: "SGD iterations.")
-    var iters = 10_000
+    @Option(help: "Iterations (mini-batches); the default is 10,000 unless --epochs is given.")
+    var iters: Int?
+    @Option(help: "Epochs of the training set, as the book's Trainer: iterations = int(epochs × examples / batch size).")
+    var epochs: Double?
     @Option(help: "Images per mini-batch.")
     var batchSize = 100
-    @Option(help: "Learning rate.")
-    var lr = 0.1
-    @Option(help: "Hidden units.")
-    var hidden = 50
-    @Option(help: "Hidden activation: sigmoid (chapter 4) or relu (chapter 5).")
+    @Option(help: "Learning rate (default: 0.1 for sgd as train_neuralnet.py; the book's class default otherwise).")
+    var lr: Double?
+    @Option(help: "Hidden layer sizes, comma-separated: 50, or 100,100,100 for four affine layers.")
+    var hidden = "50"
+    @Option(help: "Hidden activation: sigmoid (chapter 4), relu (chapter 5) or tanh.")
     var activation: HiddenActivation = .sigmoid
+    @Option(name: .customLong("init"), help: "Initial weights: std:0.01 (a fixed σ), xavier (√(1/n)) or he (√(2/n)).")
+    var weightInit = "std:0.01"
+    @Option(help: "The optimizer: sgd, momentum, nesterov, adagrad, rmsprop or adam (the book's common/optimizer.py).")
+    var optimizer: OptimizerName = .sgd
     @Option(help: "Seed of the weights and the batches.")
     var seed: UInt64 = 42
     @Option(help: "backprop (chapter 5) or numerical (chapter 4, about a second an iteration).")
@@ -33,11 +41,9 @@ struct Train: AsyncParsableCommand {
     var sampling: BatchSampling = .withReplacement
     @Option(help: "float32, or float64 as the book's NumPy (default: float32; float64 for --gradient numerical).")
     var dtype: DType?
-    @Option(help: "Standard deviation of the initial weights.")
-    var weightInitStd = 0.01
     @Option(help: "Compute threads (0: one per core).")
     var threads = 0
-    @Option(help: "Write the trained parameters to this safetensors file (atomically, only on success).")
+    @Option(help: "Write the trained model to this safetensors file (atomically, only on success); `dlfs infer --model` reads it.")
     var save: String?
     @Option(help: "Write the loss and accuracy curves to this SVG file.")
     var plot: String?
@@ -45,23 +51,44 @@ struct Train: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        try requireAtLeastOne(iters, "--iters")
-        try requireAtLeastOne(batchSize, "--batch-size")
-        guard lr.isFinite && lr > 0 else { throw ValidationError("--lr must be a positive number, not \(lr)") }
-        try requireAtLeastOne(hidden, "--hidden")
-        guard weightInitStd.isFinite && weightInitStd > 0 else {
-            throw ValidationError("--weight-init-std must be a positive number, not \(weightInitStd)")
+        if let iters { try requireAtLeastOne(iters, "--iters") }
+        if let epochs {
+            guard iters == nil else { throw ValidationError("give --iters or --epochs, not both") }
+            guard epochs.isFinite && epochs > 0 else { throw ValidationError("--epochs must be a positive number, not \(epochs)") }
         }
+        try requireAtLeastOne(batchSize, "--batch-size")
+        if let lr { guard lr.isFinite && lr > 0 else { throw ValidationError("--lr must be a positive number, not \(lr)") } }
+        _ = try hiddenSizes()
+        _ = try initialWeights()
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more, not \(threads)") }
         if let save, !save.hasSuffix(".safetensors") {
             throw ValidationError("--save '\(save)': the model is written as safetensors; give a name ending in .safetensors")
         }
     }
 
+    func hiddenSizes() throws -> [Int] {
+        try hidden.split(separator: ",", omittingEmptySubsequences: false).map { part in
+            let text = part.trimmingCharacters(in: .whitespaces)
+            guard let size = Int(text) else { throw ValidationError("--hidden '\(hidden)': '\(text)' is not a whole number") }
+            try requireAtLeastOne(size, "--hidden")
+            return size
+        }
+    }
+
+    func initialWeights() throws -> WeightInit {
+        guard let value = WeightInit(weightInit) else {
+            throw ValidationError("--init '\(weightInit)': give std:SIGMA (a positive number), xavier or he")
+        }
+        return value
+    }
+
+    /// The learning rate: given, or the one of the book's script for this optimizer.
+    var learningRate: Double { lr ?? (optimizer == .sgd ? 0.1 : optimizer.defaultLearningRate) }
+
     func run() async throws {
         ComputeThreads.count = threads
         let t0 = Timing.now()
-        let info = try DatasetInfo.named(source.dataset)
+        let info = try DatasetInfo.named(source.datasetName)
         let data = try await Dataset.load(info, dataDir: source.dataDir)
         let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
         try checkBatchSize(batchSize, fitsIn: trainSet.count, "training images of \(info.name)")
@@ -77,12 +104,14 @@ struct Train: AsyncParsableCommand {
     private func run<S: TensorScalar>(_: S.Type, _ info: DatasetInfo, _ trainSet: ImageSet, _ testSet: ImageSet,
                                       _ loadSeconds: Double, _ saveURL: URL?, _ plotURL: URL?) throws {
         var rng = SeededGenerator(seed: seed)
-        var net = TwoLayerNet<S>(inputSize: trainSet.featureCount, hiddenSize: hidden, outputSize: info.classCount,
-                                 weightInitStd: S(weightInitStd), activation: activation.layer, using: &rng)
+        var model = Sequential<S>.multiLayerNet(
+            inputSize: trainSet.featureCount, hiddenSizes: try hiddenSizes(), outputSize: info.classCount,
+            activation: activation, weightInit: try initialWeights(), using: &rng)
+        var optimizer = self.optimizer.make(S.self, learningRate: learningRate)
         var options = TrainingOptions()
-        (options.iterations, options.batchSize, options.learningRate) = (iters, batchSize, lr)
-        (options.sampling, options.gradient) = (sampling, gradient)
-        var bar = ProgressBar(total: iters, label: "training")
+        (options.batchSize, options.sampling, options.gradient) = (batchSize, sampling, gradient)
+        if let epochs { options.setEpochs(epochs, trainCount: trainSet.count) } else { options.iterations = iters ?? 10_000 }
+        var bar = ProgressBar(total: options.iterations, label: "training")
         let observer = TrainingObserver(
             iterationDone: { i, loss in bar.update(i + 1, detail: String(format: "loss %.4f", loss)) },
             epochDone: { record in
@@ -91,46 +120,52 @@ struct Train: AsyncParsableCommand {
                 print("train acc, test acc | \(record.trainAccuracy), \(record.testAccuracy)")
             })
         let t0 = Timing.now()
-        let history = try train(&net, on: trainSet, test: testSet, options: options, using: &rng, observer: observer)
+        let history = try train(&model, optimizer: &optimizer, on: trainSet, test: testSet, options: options, using: &rng,
+                                observer: observer)
         let trainSeconds = Timing.now() - t0
         bar.finish()
-        if let saveURL { try saveModel(net, history, info, to: saveURL) }
-        if let plotURL { try writeFigure({ try trainingCurves(history, title: "\(info.name), \(activation.rawValue)").write(to: plotURL) }, to: plotURL) }
+        if epochs != nil && !json {
+            // The closing lines of the book's Trainer.
+            print("=============== Final Test Accuracy ===============")
+            print("test acc:\(history.finalTestAccuracy)")
+        }
+        if let saveURL { try saveModel(model, history, info, options, to: saveURL) }
+        if let plotURL {
+            let title = "\(info.name), \(hidden) \(activation.rawValue), \(self.optimizer.rawValue)"
+            try writeFigure({ try trainingCurves(history, title: title).write(to: plotURL) }, to: plotURL)
+        }
         let report = TrainReport(
             dataset: info.name, dtype: S.self == Float.self ? "float32" : "float64", activation: activation.rawValue,
-            gradient: gradient.rawValue, iterations: iters, batchSize: batchSize, learningRate: lr, hidden: hidden,
-            seed: seed, threads: ComputeThreads.count, epochs: history.epochs,
-            finalTrainAccuracy: history.epochs.last?.trainAccuracy ?? 0, finalTestAccuracy: history.epochs.last?.testAccuracy ?? 0,
+            gradient: gradient.rawValue, optimizer: self.optimizer.rawValue, weightInit: try initialWeights().description,
+            layers: model.specs.map(\.description), iterations: options.iterations, batchSize: batchSize,
+            learningRate: learningRate, hidden: try hiddenSizes(), seed: seed, threads: ComputeThreads.count,
+            epochs: history.epochs, finalTrainAccuracy: history.epochs.last?.trainAccuracy ?? 0,
+            finalTestAccuracy: history.finalTestAccuracy, lastEpochTestAccuracy: history.epochs.last?.testAccuracy ?? 0,
             loss: LossSummary(history.losses), loadSeconds: loadSeconds, trainSeconds: trainSeconds,
             stepSeconds: history.stepSeconds, evaluationSeconds: history.evaluationSeconds,
             peakMemoryMiB: peakResidentMiB(), saved: saveURL?.path)
         if json { try printJSON(report) } else {
             FileHandle.standardError.write(Data(String(
-                format: "trained in %.2f s (%.2f s in %d steps, %.2f s in %d evaluations); loss %.4f → %.4f\n",
-                trainSeconds, history.stepSeconds, iters, history.evaluationSeconds, history.epochs.count,
-                report.loss.first, report.loss.last).utf8))
+                format: "trained in %.2f s (%.2f s in %d steps, %.2f s in %d evaluations); loss %.4f → %.4f; final test accuracy %@\n",
+                trainSeconds, history.stepSeconds, options.iterations, history.evaluationSeconds, history.epochs.count,
+                report.loss.first, report.loss.last, String(history.finalTestAccuracy)).utf8))
         }
     }
 
-    /// The parameters as safetensors, with what produced them in the metadata.
-    private func saveModel<S>(_ net: TwoLayerNet<S>, _ history: TrainingHistory, _ info: DatasetInfo, to url: URL) throws {
-        var arrays = NamedArrays(metadata: [
-            "format": "dlfs.TwoLayerNet", "version": "1", "activation": activation.rawValue, "dataset": info.name,
-            "iterations": String(iters), "batch_size": String(batchSize), "learning_rate": String(lr), "seed": String(seed),
-            "test_accuracy": String(history.epochs.last?.testAccuracy ?? 0),
+    /// The model as safetensors: its architecture, and what produced it, in the metadata.
+    private func saveModel<S>(_ model: Sequential<S>, _ history: TrainingHistory, _ info: DatasetInfo,
+                              _ options: TrainingOptions, to url: URL) throws {
+        try model.save(to: url.path, metadata: [
+            "dataset": info.name, "optimizer": optimizer.rawValue, "learning_rate": String(learningRate),
+            "init": try initialWeights().description, "iterations": String(options.iterations),
+            "batch_size": String(batchSize), "seed": String(seed), "test_accuracy": String(history.finalTestAccuracy),
         ])
-        for name in ["W1", "b1", "W2", "b2"] { arrays.set(NamedArray(name: name, tensor: net.parameters[name]!)) }
-        try SafeTensors.write(arrays, to: url.path)
         FileHandle.standardError.write(Data("wrote \(url.path)\n".utf8))
     }
 }
 
-/// The hidden activations `dlfs train` offers.
-enum HiddenActivation: String, ExpressibleByArgument, CaseIterable {
-    case sigmoid, relu
-    var layer: Activation { self == .relu ? .relu : .sigmoid }
-}
-
+extension HiddenActivation: ExpressibleByArgument {}
+extension OptimizerName: ExpressibleByArgument {}
 extension TrainingOptions.GradientMethod: ExpressibleByArgument {}
 extension BatchSampling: ExpressibleByArgument {}
 
@@ -147,14 +182,16 @@ struct LossSummary: Encodable {
 }
 
 private struct TrainReport: Encodable {
-    var dataset, dtype, activation, gradient: String
+    var dataset, dtype, activation, gradient, optimizer, weightInit: String
+    var layers: [String]
     var iterations, batchSize: Int
     var learningRate: Double
-    var hidden: Int
+    var hidden: [Int]
     var seed: UInt64
     var threads: Int
     var epochs: [EpochRecord]
-    var finalTrainAccuracy, finalTestAccuracy: Double
+    /// The last epoch line's train accuracy, and the final model's test accuracy (after the last step).
+    var finalTrainAccuracy, finalTestAccuracy, lastEpochTestAccuracy: Double
     var loss: LossSummary
     var loadSeconds, trainSeconds, stepSeconds, evaluationSeconds: Double
     var peakMemoryMiB: Double

@@ -72,6 +72,7 @@ extension Tensor {
     }
 
     /// Index of the largest element of each row (the first one on ties, as NumPy).
+    @inlinable
     public func argmaxRows() -> [Int] {
         let (rows, columns) = matrixShape
         precondition(columns > 0, "argmax of rows with no columns, shape \(shape)")

@@ -1,5 +1,4 @@
 import DLFSCore
-import DLFSNN
 
 /// An image set is what the trainer learns from and evaluates on: each image a row of pixels scaled to
 /// 0...1 as the book's `normalize=True` does it (`x.astype(float32) / 255`, also for Double training),

@@ -1,38 +1,95 @@
 import DLFSCore
 
-/// The layers of chapter 5. Each keeps what its backward pass needs from its forward pass, and the two
-/// passes sit side by side.
-public protocol Layer<Scalar> {
-    associatedtype Scalar: TensorScalar
-    mutating func forward(_ x: Tensor<Scalar>) -> Tensor<Scalar>
-    /// Takes ∂L/∂out, returns ∂L/∂x.
-    mutating func backward(_ dout: Tensor<Scalar>) -> Tensor<Scalar>
-}
-
-/// out = x · W + b. Backward: dx = dout · Wᵀ, dW = xᵀ · dout, db = Σ_rows dout.
+/// out = x · W + b: x is (n, inputs) (or (n, …), flattened as the book's `Affine` does), W (inputs,
+/// outputs), b (outputs). Backward: dW = xᵀ · dout, db = Σ_rows dout, dx = dout · Wᵀ (in x's shape).
 public struct Affine<Scalar: TensorScalar>: Layer {
     public var W: Tensor<Scalar>
     public var b: Tensor<Scalar>
     public private(set) var dW: Tensor<Scalar>
     public private(set) var db: Tensor<Scalar>
+    /// The last input as a matrix, and its shape before flattening.
     private var x: Tensor<Scalar>?
+    private var inputShape: [Int] = []
 
     public init(W: Tensor<Scalar>, b: Tensor<Scalar>) {
+        precondition(W.rank == 2 && b.shape == [W.shape[1]], "Affine: W \(W.shape) and b \(b.shape) do not fit")
         self.W = W; self.b = b
         dW = .zeros(W.shape); db = .zeros(b.shape)
     }
 
-    public mutating func forward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        self.x = x
-        return x.affine(W, b)
+    /// W drawn from N(0, σ²) with σ from `weightInit` and the fan-in `inputs`, b zero (the book's init).
+    public init(_ inputs: Int, _ outputs: Int, weightInit: WeightInit, using rng: inout SeededGenerator) {
+        let sigma = Scalar(weightInit.standardDeviation(fanIn: inputs))
+        self.init(W: .randomNormal([inputs, outputs], standardDeviation: sigma, using: &rng), b: .zeros([outputs]))
     }
 
-    public mutating func backward(_ dout: Tensor<Scalar>) -> Tensor<Scalar> {
-        guard let x else { preconditionFailure("Affine.backward before forward") }
-        dW = x.transposedMatmul(dout)
-        db = dout.sum(axis: 0)
-        return dout.matmulTransposed(W)
+    public var inputs: Int { W.shape[0] }
+    public var outputs: Int { W.shape[1] }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+        let matrix = x.rank == 2 ? x : x.reshaped([x.shape[0], -1])
+        precondition(matrix.shape[1] == inputs, "Affine: input \(x.shape) for \(inputs) inputs")
+        self.x = matrix
+        inputShape = x.shape
+        return matrix.affine(W, b)
     }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
+        guard let x else { preconditionFailure("Affine.backward before forward") }
+        let (n, k, m) = (x.shape[0], inputs, outputs)
+        precondition(dout.shape == [n, m], "Affine.backward: dout \(dout.shape) for output (\(n), \(m))")
+        // dW is written in place: between steps nothing else holds it.
+        x.withUnsafeBufferPointer { x in
+            dout.withUnsafeBufferPointer { d in
+                dW.withUnsafeMutableBufferPointer { dW in
+                    gemm(m: k, n: m, k: n, a: x.baseAddress!, lda: k, transposeA: true, b: d.baseAddress!, ldb: m,
+                         c: dW.baseAddress!, ldc: m)
+                }
+            }
+        }
+        db = dout.sum(axis: 0)
+        return needsInputGradient ? dout.matmulTransposed(W).reshaped(inputShape) : nil
+    }
+
+    public var parameterNames: [String] { ["W", "b"] }
+    public var parameters: [Tensor<Scalar>] { [W, b] }
+    public var gradients: [Tensor<Scalar>] { [dW, db] }
+
+    public mutating func updateParameters(_ body: (Int, inout Tensor<Scalar>, Tensor<Scalar>) -> Void) {
+        body(0, &W, dW)
+        body(1, &b, db)
+        precondition(W.rank == 2 && b.shape == [W.shape[1]], "Affine: W \(W.shape) and b \(b.shape) do not fit")
+        if dW.shape != W.shape { dW = .zeros(W.shape); db = .zeros(b.shape) }
+    }
+
+    public var spec: LayerSpec { .affine(inputs: inputs, outputs: outputs) }
+}
+
+/// out = max(0, x). Backward: dout where x > 0, else 0 (out > 0 exactly where x > 0).
+public struct ReLU<Scalar: TensorScalar>: Layer {
+    private var out: Tensor<Scalar>?
+    public init() {}
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+        let y = relu(x)
+        out = y
+        return y
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
+        guard let out else { preconditionFailure("ReLU.backward before forward") }
+        return needsInputGradient ? dout.zipWith(out) { d, y in y > 0 ? d : 0 } : nil
+    }
+
+    public var spec: LayerSpec { .relu }
 }
 
 /// out = 1 / (1 + e⁻ˣ). Backward: dx = dout · (1 − out) · out.
@@ -40,68 +97,53 @@ public struct Sigmoid<Scalar: TensorScalar>: Layer {
     private var out: Tensor<Scalar>?
     public init() {}
 
-    public mutating func forward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
         let y = sigmoid(x)
         out = y
         return y
     }
 
-    public mutating func backward(_ dout: Tensor<Scalar>) -> Tensor<Scalar> {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
         guard let out else { preconditionFailure("Sigmoid.backward before forward") }
-        return dout.zipWith(out) { d, y in d * (1 - y) * y }
+        return needsInputGradient ? dout.zipWith(out) { d, y in d * (1 - y) * y } : nil
     }
+
+    public var spec: LayerSpec { .sigmoid }
 }
 
-/// out = max(0, x). Backward: dout where x > 0, else 0.
-public struct ReLU<Scalar: TensorScalar>: Layer {
-    private var x: Tensor<Scalar>?
+/// out = tanh(x). Backward: dx = dout · (1 − out²).
+public struct Tanh<Scalar: TensorScalar>: Layer {
+    private var out: Tensor<Scalar>?
     public init() {}
 
-    public mutating func forward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        self.x = x
-        return relu(x)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+        let y = x.map { Scalar.tanh($0) }
+        out = y
+        return y
     }
 
-    public mutating func backward(_ dout: Tensor<Scalar>) -> Tensor<Scalar> {
-        guard let x else { preconditionFailure("ReLU.backward before forward") }
-        return dout.zipWith(x) { d, x in x > 0 ? d : 0 }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
+        guard let out else { preconditionFailure("Tanh.backward before forward") }
+        return needsInputGradient ? dout.zipWith(out) { d, y in d * (1 - y * y) } : nil
     }
+
+    public var spec: LayerSpec { .tanh }
 }
 
-/// Softmax and cross-entropy error together, computed row by row in one pass.
-/// Forward: y = softmax(x), L = −Σ log(y[t] + 1e-7) / N. Backward: dx = (y − t) / N.
-public struct SoftmaxWithLoss<Scalar: TensorScalar> {
-    public private(set) var y: Tensor<Scalar>?
-    private var t: Labels<Scalar>?
+/// out = x: a placeholder that keeps a stack's shape (the book's `'identity'` output activation).
+public struct Identity<Scalar: TensorScalar>: Layer {
     public init() {}
-
-    public mutating func forward(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> Scalar {
-        let (rows, columns) = x.matrixShape
-        precondition(t.count == rows, "SoftmaxWithLoss: \(rows) rows of scores but \(t.count) labels")
-        let probabilities = softmax(x)
-        var total: Scalar = 0
-        // As the book: one-hot targets become class indices first.
-        probabilities.withUnsafeBufferPointer { y in
-            for (r, label) in t.classIndices.enumerated() { total -= Scalar.log(y[r * columns + label] + 1e-7) }
-        }
-        y = probabilities
-        self.t = t
-        return total / Scalar(rows)
+    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> { x }
+    public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
+        needsInputGradient ? dout : nil
     }
-
-    public func backward() -> Tensor<Scalar> {
-        guard var dx = y, let t else { preconditionFailure("SoftmaxWithLoss.backward before forward") }
-        let (rows, columns) = dx.matrixShape
-        let n = Scalar(rows)
-        dx.withUnsafeMutableBufferPointer { d in
-            switch t {
-            case .indices(let labels):
-                for (r, label) in labels.enumerated() { d[r * columns + label] -= 1 }
-            case .oneHot(let targets):
-                targets.withUnsafeBufferPointer { t in for i in 0..<d.count { d[i] -= t[i] } }
-            }
-            for i in 0..<d.count { d[i] /= n }
-        }
-        return dx
-    }
+    public var spec: LayerSpec { .identity }
 }

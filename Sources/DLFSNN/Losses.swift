@@ -39,7 +39,7 @@ public func crossEntropyError<Scalar: TensorScalar>(_ y: Tensor<Scalar>, _ t: Te
         }
         return -numpySum(terms)
     case 2:
-        return crossEntropyError(y, labels: rowArgmax(t))
+        return crossEntropyError(y, labels: t.argmaxRows())
     default:
         preconditionFailure("crossEntropyError: y must be a vector or a batch (rank 1 or 2), got shape \(y.shape)")
     }
@@ -60,17 +60,4 @@ public func crossEntropyError<Scalar: TensorScalar>(_ y: Tensor<Scalar>, labels:
         }
     }
     return -numpySum(logs) / Scalar(rows)
-}
-
-/// The index of the first largest entry of each row of a matrix, as NumPy's `argmax(axis=1)`.
-func rowArgmax<Scalar: TensorScalar>(_ t: Tensor<Scalar>) -> [Int] {
-    let (rows, columns) = t.matrixShape
-    precondition(columns > 0, "argmax of rows with no columns, shape \(t.shape)")
-    return t.withUnsafeBufferPointer { t in
-        (0..<rows).map { r in
-            var best = 0
-            for c in 1..<columns where t[r * columns + c] > t[r * columns + best] { best = c }
-            return best
-        }
-    }
 }

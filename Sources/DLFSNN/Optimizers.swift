@@ -1,27 +1,241 @@
 import DLFSCore
 
-/// Stochastic gradient descent: W ← W − learningRate · ∂L/∂W for every parameter.
-public struct SGD<Scalar: TensorScalar>: Sendable {
-    public var learningRate: Scalar
+/// Updates parameters from their gradients, as the book's `common/optimizer.py`: `update(params, grads)`
+/// changes every parameter in place, and keeps per-parameter state (velocities, squared-gradient sums)
+/// keyed by the parameter's name, created as zeros on the first update.
+///
+/// Hyperparameters are `Double`s, as the book's Python floats: each coefficient is computed in `Double` and
+/// then applied to the tensor's `Scalar`, which is what NumPy does with a Python float and a float32 array,
+/// so a `Float` model rounds as the book's float32 NumPy does.
+///
+/// ```swift
+/// var optimizer = Momentum<Float>(learningRate: 0.01)
+/// optimizer.update(&net, with: net.gradient(x, t))
+/// ```
+public protocol Optimizer<Scalar> {
+    associatedtype Scalar: TensorScalar
+    /// Called once per step, before its parameters (Adam counts its steps here).
+    mutating func beginStep()
+    /// Updates one parameter in place from its gradient; `name` keys the state kept for it.
+    mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String)
+}
 
-    public init(learningRate: Scalar) { self.learningRate = learningRate }
+extension Optimizer {
+    public mutating func beginStep() {}
 
-    public func update(_ net: inout TwoLayerNet<Scalar>, with g: TwoLayerGradients<Scalar>) {
-        update(&net.W1, g.W1); update(&net.b1, g.b1)
-        update(&net.W2, g.W2); update(&net.b2, g.b2)
-    }
-
-    public func update(_ parameter: inout Tensor<Scalar>, _ gradient: Tensor<Scalar>) {
-        precondition(parameter.shape == gradient.shape, "SGD: gradient \(gradient.shape) for parameter \(parameter.shape)")
-        gradient.withUnsafeBufferPointer { g in
-            parameter.withUnsafeMutableBufferPointer { p in update(p.baseAddress!, g.baseAddress!, count: p.count) }
+    /// One step over every parameter of `model`, with gradients by the parameters' names.
+    public mutating func update(_ model: inout Sequential<Scalar>, with gradients: NamedTensors<Scalar>) {
+        beginStep()
+        model.updateParameters { name, parameter, _ in
+            guard let gradient = gradients[name] else { preconditionFailure("no gradient for \(name)") }
+            update(&parameter, gradient: gradient, name: name)
         }
     }
 
-    /// p ← p − learningRate · g over raw buffers (the trainer's workspaces).
-    @inlinable
-    public func update(_ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, count: Int) {
-        let lr = learningRate
-        for i in 0..<count { p[i] -= lr * g[i] }
+    /// One step over named tensors (the book's `params` dictionary; `optimizer-compare-naive` moves a point).
+    public mutating func update(_ parameters: inout NamedTensors<Scalar>, with gradients: NamedTensors<Scalar>) {
+        beginStep()
+        parameters.updateEach { name, parameter in
+            guard let gradient = gradients[name] else { preconditionFailure("no gradient for \(name)") }
+            update(&parameter, gradient: gradient, name: name)
+        }
+    }
+}
+
+/// p ← p − lr · g.
+public struct SGD<Scalar: TensorScalar>: Optimizer {
+    public var learningRate: Double
+
+    public init(learningRate: Double = 0.01) { self.learningRate = learningRate }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
+        let lr = Scalar(learningRate)
+        elementwise(&parameter, gradient) { p, g in p -= lr * g }
+    }
+}
+
+/// v ← momentum · v − lr · g;  p ← p + v.
+public struct Momentum<Scalar: TensorScalar>: Optimizer {
+    public var learningRate, momentum: Double
+    private var velocity: [String: Tensor<Scalar>] = [:]
+
+    public init(learningRate: Double = 0.01, momentum: Double = 0.9) {
+        (self.learningRate, self.momentum) = (learningRate, momentum)
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
+        let (lr, mu) = (Scalar(learningRate), Scalar(momentum))
+        let shape = parameter.shape
+        elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { p, g, v in
+            v = mu * v - lr * g
+            p += v
+        }
+    }
+}
+
+/// Nesterov's accelerated gradient in the book's form: p ← p + μ²v − (1 + μ) · lr · g;  v ← μv − lr · g.
+public struct Nesterov<Scalar: TensorScalar>: Optimizer {
+    public var learningRate, momentum: Double
+    private var velocity: [String: Tensor<Scalar>] = [:]
+
+    public init(learningRate: Double = 0.01, momentum: Double = 0.9) {
+        (self.learningRate, self.momentum) = (learningRate, momentum)
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
+        let (lr, mu) = (Scalar(learningRate), Scalar(momentum))
+        let (muSquared, step) = (Scalar(momentum * momentum), Scalar((1 + momentum) * learningRate))
+        let shape = parameter.shape
+        elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { p, g, v in
+            p += muSquared * v
+            p -= step * g
+            v *= mu
+            v -= lr * g
+        }
+    }
+}
+
+/// h ← h + g²;  p ← p − lr · g / (√h + 1e-7).
+public struct AdaGrad<Scalar: TensorScalar>: Optimizer {
+    public var learningRate: Double
+    private var squares: [String: Tensor<Scalar>] = [:]
+
+    public init(learningRate: Double = 0.01) { self.learningRate = learningRate }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
+        let (lr, epsilon) = (Scalar(learningRate), Scalar(optimizerEpsilon))
+        let shape = parameter.shape
+        elementwise(&parameter, gradient, state: &squares[name, default: .zeros(shape)]) { p, g, h in
+            h += g * g
+            p -= lr * g / (h.squareRoot() + epsilon)
+        }
+    }
+}
+
+/// h ← decay · h + (1 − decay) · g²;  p ← p − lr · g / (√h + 1e-7).
+public struct RMSprop<Scalar: TensorScalar>: Optimizer {
+    public var learningRate, decayRate: Double
+    private var squares: [String: Tensor<Scalar>] = [:]
+
+    public init(learningRate: Double = 0.01, decayRate: Double = 0.99) {
+        (self.learningRate, self.decayRate) = (learningRate, decayRate)
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
+        let (lr, decay, rest) = (Scalar(learningRate), Scalar(decayRate), Scalar(1 - decayRate))
+        let epsilon = Scalar(optimizerEpsilon)
+        let shape = parameter.shape
+        elementwise(&parameter, gradient, state: &squares[name, default: .zeros(shape)]) { p, g, h in
+            h *= decay
+            h += rest * g * g
+            p -= lr * g / (h.squareRoot() + epsilon)
+        }
+    }
+}
+
+/// Adam as the book writes it: at step t, lr_t = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ);
+/// m ← m + (1 − β₁)(g − m);  v ← v + (1 − β₂)(g² − v);  p ← p − lr_t · m / (√v + 1e-7).
+public struct Adam<Scalar: TensorScalar>: Optimizer {
+    public var learningRate, beta1, beta2: Double
+    /// Steps taken so far.
+    public private(set) var iteration = 0
+    private var moments: [String: Tensor<Scalar>] = [:], squares: [String: Tensor<Scalar>] = [:]
+
+    public init(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999) {
+        (self.learningRate, self.beta1, self.beta2) = (learningRate, beta1, beta2)
+    }
+
+    public mutating func beginStep() { iteration += 1 }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
+        precondition(iteration > 0, "Adam: beginStep() before the first update")
+        let t = Double(iteration)
+        let stepSize = Scalar(learningRate * (1 - Double.pow(beta2, t)).squareRoot() / (1 - Double.pow(beta1, t)))
+        let (keep1, keep2, epsilon) = (Scalar(1 - beta1), Scalar(1 - beta2), Scalar(optimizerEpsilon))
+        var v = squares[name, default: .zeros(parameter.shape)]
+        squares[name] = nil  // v held alone, so it is written in place
+        let shape = parameter.shape
+        elementwise(&parameter, gradient, state: &moments[name, default: .zeros(shape)], &v) { p, g, m, v in
+            m += keep1 * (g - m)
+            v += keep2 * (g * g - v)
+            p -= stepSize * m / (v.squareRoot() + epsilon)
+        }
+        squares[name] = v
+    }
+}
+
+/// The 1e-7 the book adds to square roots in AdaGrad, RMSprop and Adam, against division by zero.
+public let optimizerEpsilon = 1e-7
+
+/// The optimizers by the names the book's `Trainer` takes, with its scripts' default learning rates.
+public enum OptimizerName: String, Sendable, CaseIterable {
+    case sgd, momentum, nesterov, adagrad, rmsprop, adam
+
+    /// The learning rate of the book's optimizer classes: 0.001 for Adam, 0.01 for the others.
+    public var defaultLearningRate: Double { self == .adam ? 0.001 : 0.01 }
+
+    /// A fresh optimizer (no state yet) with `learningRate`, or the default one.
+    public func make<Scalar: TensorScalar>(_: Scalar.Type = Scalar.self, learningRate: Double? = nil) -> any Optimizer<Scalar> {
+        let lr = learningRate ?? defaultLearningRate
+        switch self {
+        case .sgd: return SGD<Scalar>(learningRate: lr)
+        case .momentum: return Momentum<Scalar>(learningRate: lr)
+        case .nesterov: return Nesterov<Scalar>(learningRate: lr)
+        case .adagrad: return AdaGrad<Scalar>(learningRate: lr)
+        case .rmsprop: return RMSprop<Scalar>(learningRate: lr)
+        case .adam: return Adam<Scalar>(learningRate: lr)
+        }
+    }
+}
+
+/// Runs `body` on each element of a parameter with its gradient (and optimizer state), in place.
+@inline(__always)
+private func elementwise<S: TensorScalar>(
+    _ parameter: inout Tensor<S>, _ gradient: Tensor<S>, _ body: (inout S, S) -> Void
+) {
+    precondition(parameter.shape == gradient.shape, "optimizer: gradient \(gradient.shape) for parameter \(parameter.shape)")
+    gradient.withUnsafeBufferPointer { g in
+        parameter.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { body(&p[i], g[i]) } }
+    }
+}
+
+@inline(__always)
+private func elementwise<S: TensorScalar>(
+    _ parameter: inout Tensor<S>, _ gradient: Tensor<S>, state: inout Tensor<S>, _ body: (inout S, S, inout S) -> Void
+) {
+    precondition(parameter.shape == gradient.shape, "optimizer: gradient \(gradient.shape) for parameter \(parameter.shape)")
+    gradient.withUnsafeBufferPointer { g in
+        parameter.withUnsafeMutableBufferPointer { p in
+            state.withUnsafeMutableBufferPointer { s in for i in 0..<p.count { body(&p[i], g[i], &s[i]) } }
+        }
+    }
+}
+
+@inline(__always)
+private func elementwise<S: TensorScalar>(
+    _ parameter: inout Tensor<S>, _ gradient: Tensor<S>, state first: inout Tensor<S>, _ second: inout Tensor<S>,
+    _ body: (inout S, S, inout S, inout S) -> Void
+) {
+    precondition(parameter.shape == gradient.shape, "optimizer: gradient \(gradient.shape) for parameter \(parameter.shape)")
+    gradient.withUnsafeBufferPointer { g in
+        parameter.withUnsafeMutableBufferPointer { p in
+            first.withUnsafeMutableBufferPointer { a in
+                second.withUnsafeMutableBufferPointer { b in
+                    for i in 0..<p.count { body(&p[i], g[i], &a[i], &b[i]) }
+                }
+            }
+        }
     }
 }

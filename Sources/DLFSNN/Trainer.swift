@@ -2,21 +2,29 @@ import DLFSCore
 import Dispatch
 import Foundation
 
-/// What to train with: the book's chapter-5 configuration by default.
+/// How to train: the book's chapter-5 loop by default (10,000 iterations of batch 100 drawn with
+/// replacement); the learning rate belongs to the optimizer.
 public struct TrainingOptions: Sendable {
     public enum GradientMethod: String, Sendable, CaseIterable, Codable { case backprop, numerical }
 
     public var iterations = 10_000
     public var batchSize = 100
-    public var learningRate = 0.1
     public var sampling = BatchSampling.withReplacement
     public var gradient = GradientMethod.backprop
+    /// Evaluate on the first N examples of each set instead of all of them (the book's
+    /// `evaluate_sample_num_per_epoch`); nil for all.
+    public var evaluationSampleCount: Int?
 
     public init() {}
 
     /// The book's `iter_per_epoch = max(train_size / batch_size, 1)`, a float: evaluations happen where
     /// `i % iter_per_epoch == 0`.
     public func iterationsPerEpoch(trainCount: Int) -> Double { Swift.max(Double(trainCount) / Double(batchSize), 1) }
+
+    /// The book's `Trainer`: `max_iter = int(epochs * iter_per_epoch)`.
+    public mutating func setEpochs(_ epochs: Double, trainCount: Int) {
+        iterations = Swift.max(1, Int(epochs * iterationsPerEpoch(trainCount: trainCount)))
+    }
 }
 
 /// One evaluation: the accuracies after `iteration` (counted from 0, as the book's loop).
@@ -27,10 +35,12 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var testAccuracy: Double
 }
 
-/// What training produced besides the net: the batch loss of every iteration and the evaluations.
+/// What training produced besides the net: the batch loss of every iteration, the evaluations, and the
+/// test accuracy of the final model.
 public struct TrainingHistory: Sendable {
     public var losses: [Double] = []
     public var epochs: [EpochRecord] = []
+    public var finalTestAccuracy = 0.0
     /// Seconds in gradient steps and in evaluations.
     public var stepSeconds = 0.0, evaluationSeconds = 0.0
 }
@@ -61,28 +71,27 @@ public struct TrainingObserver {
     }
 }
 
-/// The book's training loop (`train_neuralnet.py`): for each iteration draw a batch, compute the
-/// gradient, take an SGD step, record the loss; at every epoch boundary evaluate the whole training and
-/// test sets. With more than one compute thread the evaluations run on a snapshot of the net on another
-/// thread while the steps go on, and are reported in order as they finish. Deterministic for a seed: the
-/// same batches, the same arithmetic, the same records with any thread count.
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
+/// The book's training loop (`train_neuralnet.py`, `common/trainer.py`) for any model and optimizer: for
+/// each iteration draw a batch, compute the gradient, update the parameters, record the loss; at every
+/// epoch boundary evaluate on the training and test sets; at the end, the test accuracy of the final model.
+/// The recorded loss is the batch's before the update (the book recomputes it after; this saves a pass).
+///
+/// Steps run on one thread. With more than one compute thread the evaluations run on a snapshot of the
+/// model on another thread while the steps go on, and are reported in order as they finish.
+/// Deterministic for a seed: the same batches, the same arithmetic, the same records with any thread count.
 public func train<Scalar: TensorScalar>(
-    _ net: inout TwoLayerNet<Scalar>, on trainSet: any ExampleSet, test testSet: any ExampleSet,
+    _ model: inout Sequential<Scalar>, optimizer: inout some Optimizer<Scalar>,
+    on trainSet: any ExampleSet, test testSet: any ExampleSet,
     options: TrainingOptions, using rng: inout SeededGenerator, observer: TrainingObserver = TrainingObserver()
 ) throws -> TrainingHistory {
-    precondition(trainSet.featureCount == net.inputSize && testSet.featureCount == net.inputSize, "train: feature count")
     let b = options.batchSize
     var sampler = BatchSampler(count: trainSet.count, batchSize: b, sampling: options.sampling, rng: rng)
     rng = SeededGenerator(seed: rng.next())  // the caller's generator moves on past what the sampler uses
-    var workspace = TrainingWorkspace(for: net, batchSize: b)
     var indices = [Int](repeating: 0, count: b), labels = [Int](repeating: 0, count: b)
-    var x = [Scalar](repeating: 0, count: b * net.inputSize)
     let perEpoch = options.iterationsPerEpoch(trainCount: trainSet.count)
-    let learningRate = Scalar(options.learningRate)
     var history = TrainingHistory()
     history.losses.reserveCapacity(options.iterations)
+    let evaluation = Evaluation(trainSet: trainSet, testSet: testSet, sampleCount: options.evaluationSampleCount)
     let background = ComputeThreads.count > 1 ? BackgroundEvaluations() : nil
     var submitted = 0
     func deliver(_ finished: [(record: EpochRecord, seconds: Double)]) {
@@ -95,19 +104,11 @@ public func train<Scalar: TensorScalar>(
     for i in 0..<options.iterations {
         let t0 = monotonicSeconds()
         indices.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
-        indices.withUnsafeBufferPointer { i in x.withUnsafeMutableBufferPointer { trainSet.gatherFeatures(i, into: $0.baseAddress!) } }
-        for r in 0..<b { labels[r] = trainSet.label(at: indices[r]) }
-        let loss: Scalar
-        switch options.gradient {
-        case .backprop:
-            loss = x.withUnsafeBufferPointer { x in labels.withUnsafeBufferPointer { t in
-                workspace.step(&net, x: x.baseAddress!, labels: t, learningRate: learningRate)
-            }}
-        case .numerical:
-            let batch = Tensor(shape: [b, net.inputSize], scalars: x)
-            loss = net.loss(batch, .indices(labels))
-            SGD(learningRate: learningRate).update(&net, with: net.numericalGradient(batch, .indices(labels)))
+        let x = Tensor<Scalar>(shape: [b, trainSet.featureCount]) { buffer in
+            indices.withUnsafeBufferPointer { trainSet.gatherFeatures($0, into: buffer.baseAddress!) }
         }
+        for r in 0..<b { labels[r] = trainSet.label(at: indices[r]) }
+        let loss = step(&model, &optimizer, x, .indices(labels), options.gradient)
         history.stepSeconds += monotonicSeconds() - t0
         guard loss.isFinite else {
             throw TrainingDiverged(iteration: i, loss: Double(loss), lastFiniteLoss: history.losses.last)
@@ -116,9 +117,9 @@ public func train<Scalar: TensorScalar>(
         observer.iterationDone(i, Double(loss))
         if Double(i).truncatingRemainder(dividingBy: perEpoch) == 0 {
             if let background {
-                background.submit(net, epoch: submitted, iteration: i, trainSet: trainSet, testSet: testSet)
+                background.submit(model, epoch: submitted, iteration: i, evaluation)
             } else {
-                deliver([evaluate(net, epoch: submitted, iteration: i, trainSet: trainSet, testSet: testSet, threads: 1)])
+                deliver([evaluation.run(model, epoch: submitted, iteration: i)])
             }
             submitted += 1
         }
@@ -128,20 +129,46 @@ public func train<Scalar: TensorScalar>(
         background.waitForAll()
         deliver(background.finished(from: history.epochs.count))
     }
+    history.finalTestAccuracy = model.accuracy(on: testSet)
     return history
 }
 
-/// Accuracy on both sets after `iteration`, and the seconds it took.
-private func evaluate<Scalar>(_ net: TwoLayerNet<Scalar>, epoch: Int, iteration: Int, trainSet: any ExampleSet,
-                              testSet: any ExampleSet, threads: Int) -> (record: EpochRecord, seconds: Double) {
-    let t0 = monotonicSeconds()
-    let record = EpochRecord(epoch: epoch, iteration: iteration, trainAccuracy: net.accuracy(on: trainSet, threads: threads),
-                             testAccuracy: net.accuracy(on: testSet, threads: threads))
-    return (record, monotonicSeconds() - t0)
+/// One update of the model from the batch (x, t); returns the batch loss before it.
+private func step<Scalar>(_ model: inout Sequential<Scalar>, _ optimizer: inout some Optimizer<Scalar>,
+                          _ x: Tensor<Scalar>, _ t: Labels<Scalar>, _ method: TrainingOptions.GradientMethod) -> Scalar {
+    switch method {
+    case .backprop:
+        // One thread: a step is a fraction of a millisecond, less than waking a second thread costs; the
+        // other cores take the evaluations.
+        let (loss, gradients) = ComputeThreads.withLimit(1) { model.lossAndGradient(x, t) }
+        ComputeThreads.withLimit(1) { optimizer.update(&model, with: gradients) }
+        return loss
+    case .numerical:
+        let loss = model.loss(x, t, isTraining: true)
+        let gradients = model.isTwoLayerNet ? model.incrementalNumericalGradient(x, t) : model.numericalGradient(x, t)
+        optimizer.update(&model, with: gradients)
+        return loss
+    }
 }
 
-/// Evaluations on their own serial queue, each on a copy of the net taken when it was submitted (the
-/// copy shares the weights until the next SGD step writes them).
+/// The evaluation of one epoch: accuracy on (the first `sampleCount` examples of) both sets.
+private struct Evaluation: Sendable {
+    let trainSet: any ExampleSet, testSet: any ExampleSet
+    let sampleCount: Int?
+
+    func run<Scalar>(_ model: Sequential<Scalar>, epoch: Int, iteration: Int) -> (record: EpochRecord, seconds: Double) {
+        let t0 = monotonicSeconds()
+        let record = ComputeThreads.withLimit(1) {
+            EpochRecord(epoch: epoch, iteration: iteration,
+                        trainAccuracy: model.accuracy(on: trainSet, sampleCount: sampleCount),
+                        testAccuracy: model.accuracy(on: testSet, sampleCount: sampleCount))
+        }
+        return (record, monotonicSeconds() - t0)
+    }
+}
+
+/// Evaluations on their own serial queue, each on a copy of the model taken when it was submitted (the
+/// copy shares the weights until the next update writes them).
 private final class BackgroundEvaluations: Sendable {
     private let queue = DispatchQueue(label: "dlfs.evaluation")
     private let group = DispatchGroup()
@@ -149,9 +176,9 @@ private final class BackgroundEvaluations: Sendable {
     private nonisolated(unsafe) var results: [Int: (record: EpochRecord, seconds: Double)] = [:]
     private let lock = NSLock()
 
-    func submit<Scalar>(_ net: TwoLayerNet<Scalar>, epoch: Int, iteration: Int, trainSet: any ExampleSet, testSet: any ExampleSet) {
+    func submit<Scalar>(_ model: Sequential<Scalar>, epoch: Int, iteration: Int, _ evaluation: Evaluation) {
         queue.async(group: group) { [self] in
-            let result = evaluate(net, epoch: epoch, iteration: iteration, trainSet: trainSet, testSet: testSet, threads: 1)
+            let result = evaluation.run(model, epoch: epoch, iteration: iteration)
             lock.withLock { results[epoch] = result }
         }
     }

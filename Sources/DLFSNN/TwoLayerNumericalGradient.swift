@@ -1,25 +1,34 @@
 import DLFSCore
 
-extension TwoLayerNet {
-    /// The numerical gradient of the loss, (L(p + h) − L(p − h)) / 2h with h = 1e-4 for every parameter p,
-    /// as the book's `numerical_gradient` — without recomputing the whole net for each of the 2 × 39,760
-    /// evaluations. Nudging W1[i, j] moves only hidden unit j, and only in rows whose input i is nonzero;
-    /// nudging W2[j, c] or b2[c] moves only score c. So each evaluation updates the cached pre-activations
-    /// and scores of the rows it touches and re-scores just those rows: L(p ± h) − L(p) is the sum of
-    /// their changes. Same definition, same h; rounding differs from a full recomputation by about
-    /// 1e-16 × L / 2h (tested against `numericalGradient(_:at:)` of the whole loss). Hidden units are
-    /// shared among the compute threads; each gradient element is computed alone, so the result does
-    /// not depend on the thread count.
+extension Sequential {
+    /// The numerical gradient of a two-layer net (`isTwoLayerNet`): (L(p + h) − L(p − h)) / 2h with h = 1e-4
+    /// for every parameter p, as the book's `numerical_gradient` — computed incrementally, without
+    /// recomputing the whole net for each of the 2 × 39,760 evaluations. Nudging W1[i, j] moves only hidden
+    /// unit j, and only in rows whose input i is nonzero; nudging W2[j, c] or b2[c] moves only score c. So
+    /// each evaluation updates the cached pre-activations and scores of the rows it touches and re-scores
+    /// just those rows: L(p ± h) − L(p) is the sum of their changes. Same definition, same h; rounding
+    /// differs from `numericalGradient` (the whole loss each time) by about 1e-16 × L / 2h, tested. Hidden
+    /// units are shared among the compute threads; each gradient element is computed alone, so the result
+    /// does not depend on the thread count.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func numericalGradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> TwoLayerGradients<Scalar> {
+    public func incrementalNumericalGradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> NamedTensors<Scalar> {
+        precondition(isTwoLayerNet, "incrementalNumericalGradient: the model is not affine, activation, affine: \(specs)")
+        let activation = HiddenActivation(specs[1])!
+        let p = parameters
+        let (W1, b1, W2, b2) = (p.tensors[0], p.tensors[1], p.tensors[2], p.tensors[3])
+        let (inputSize, hiddenSize, outputSize) = (W1.shape[0], W1.shape[1], W2.shape[1])
         let (n, d) = x.matrixShape, (hidden, classes) = (hiddenSize, outputSize)
         precondition(d == inputSize && t.count == n, "numericalGradient: x \(x.shape), \(t.count) labels")
-        let labels = t.classIndices, activation = self.activation
+        let labels = t.classIndices
         let a1 = x.affine(W1, b1)                           // (n, hidden) before the activation
         let z1 = a1.map { Self.activate($0, activation) }   // scalar form, as the nudged values below
         let scores = z1.affine(W2, b2)                      // (n, classes)
-        let rowLoss = (0..<n).map { r in scores.withUnsafeBufferPointer { Self.rowLoss($0.baseAddress! + r * classes, classes, labels[r]) } }
+        let allScores = scores.scalars
+        let rowLoss = (0..<n).map { r in
+            var row = Array(allScores[(r * classes)..<((r + 1) * classes)])
+            return Self.rowLoss(&row, labels[r])
+        }
         let h: Scalar = 1e-4
         var gW1 = Tensor<Scalar>.zeros([d, hidden]), gb1 = Tensor<Scalar>.zeros([hidden])
         var gW2 = Tensor<Scalar>.zeros([hidden, classes]), gb2 = Tensor<Scalar>.zeros([classes])
@@ -84,28 +93,29 @@ extension TwoLayerNet {
                 }
             }
         }}}}}}}}}
-        return TwoLayerGradients(W1: gW1, b1: gb1, W2: gW2, b2: gb2)
+        return NamedTensors(names: p.names, tensors: [gW1, gb1, gW2, gb2])
     }
 
-    /// The hidden activation of one value: sigmoid in its overflow-free form, or ReLU.
+    /// The hidden activation of one value: sigmoid in its overflow-free form, ReLU or tanh.
     @inline(__always)
-    static func activate(_ a: Scalar, _ activation: Activation) -> Scalar {
+    static func activate(_ a: Scalar, _ activation: HiddenActivation) -> Scalar {
         switch activation {
         case .relu: return Swift.max(a, 0)
-        case .identity: return a
+        case .tanh: return Scalar.tanh(a)
         case .sigmoid:
             let e = Scalar.exp(-abs(a))
             return a >= 0 ? 1 / (1 + e) : e / (1 + e)
         }
     }
 
-    /// −log(softmax(s)[t] + 1e-7) for one row of scores, as the book's loss.
+    /// The book's loss of one row of scores: the cross-entropy of their softmax (the row is overwritten).
     @inline(__always)
-    static func rowLoss(_ s: UnsafePointer<Scalar>, _ count: Int, _ t: Int) -> Scalar {
-        var m = s[0]
-        for c in 1..<count { m = Swift.max(m, s[c]) }
-        var sum: Scalar = 0
-        for c in 0..<count { sum += Scalar.exp(s[c] - m) }
-        return -Scalar.log(Scalar.exp(s[t] - m) / sum + 1e-7)
+    static func rowLoss(_ row: UnsafeMutablePointer<Scalar>, _ count: Int, _ t: Int) -> Scalar {
+        softmaxRow(row, count: count)
+        return crossEntropy(probabilities: row, label: t)
+    }
+
+    static func rowLoss(_ row: inout [Scalar], _ t: Int) -> Scalar {
+        row.withUnsafeMutableBufferPointer { rowLoss($0.baseAddress!, $0.count, t) }
     }
 }

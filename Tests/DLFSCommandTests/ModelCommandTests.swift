@@ -89,9 +89,60 @@ struct ModelCommandTests {
         #expect(one.stdout == two.stdout)
         let saved = try SafeTensors.read(model)
         #expect(saved.names.sorted() == ["W1", "W2", "b1", "b2"])
-        #expect(saved.metadata?["test_accuracy"] == String(last))
+        #expect(saved.metadata?["layers"] == "affine 784 50, sigmoid, affine 50 10")
+        #expect(saved.metadata?["format"] == "dlfs.Sequential" && saved.metadata?["loss"] == "softmax-with-loss")
+        // The saved model, read back, scores on the test set what training reported for the final model.
+        let reported = try #require(saved.metadata?["test_accuracy"])
+        #expect(abs((Double(reported) ?? 0) - last) < 0.02, "final \(reported), last epoch line \(last)")
+        let inferred = try dlfs("infer", "--model", model)
+        #expect(inferred.status == 0, "\(inferred.stderr)")
+        #expect(inferred.stdout.split(separator: "\n").first.map(String.init) == "Accuracy:\(reported)")
         #expect(try svgTexts(URL(fileURLWithPath: plot)).contains("accuracy"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["curves.svg", "fashion.safetensors"])
+    }
+
+    @Test("A deeper net: train --hidden 100,50 relu he adam --save, then infer --model and gradcheck --model read it back")
+    func deeperNetRoundTrip() throws {
+        try RealData.requireFashionMNIST()
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let model = directory.file("deep.safetensors")
+        let trained = try dlfs("train", "--dataset", "fashion-mnist", "--hidden", "100,50", "--activation", "relu", "--init", "he",
+                               "--optimizer", "adam", "--iters", "600", "--save", model, "--json")
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let report = try jsonObject(trained.stdout)
+        #expect(report["layers"] as? [String] == ["affine 784 100", "relu", "affine 100 50", "relu", "affine 50 10"])
+        #expect(report["learningRate"] as? Double == 0.001 && report["optimizer"] as? String == "adam")
+        let final = try #require(report["finalTestAccuracy"] as? Double)
+        #expect(final >= 0.78, "600 Adam steps reach \(final)")
+        let saved = try SafeTensors.read(model)
+        #expect(saved.names.sorted() == ["W1", "W2", "W3", "b1", "b2", "b3"])
+        #expect(saved.metadata?["dataset"] == "fashion-mnist" && saved.metadata?["test_accuracy"] == String(final))
+        // The dataset comes from the file's metadata.
+        let inferred = try dlfs("infer", "--model", model, "--json")
+        #expect(inferred.status == 0, "\(inferred.stderr)")
+        #expect(try jsonObject(inferred.stdout)["accuracy"] as? Double == final)
+        let checked = try dlfs("gradcheck", "--model", model, "--dataset", "fashion-mnist", "--split", "test", "--batch-size", "2", "--json")
+        #expect(checked.status == 0, "\(checked.stderr)")
+        let rows = try #require(try jsonObject(checked.stdout)["parameters"] as? [[String: Any]])
+        #expect(rows.map { $0["name"] as? String } == ["W1", "b1", "W2", "b2", "W3", "b3"])
+    }
+
+    @Test("infer --model refuses files that are not dlfs models, naming the file and the problem")
+    func inferModelRefusals() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let weights = directory.file("plain.safetensors"), unknown = directory.file("unknown.safetensors")
+        var arrays = NamedArrays(metadata: ["format": "dlfs.Sequential", "version": "2", "layers": "affine 4 3, swish, affine 3 2",
+                                            "loss": "softmax-with-loss"])
+        arrays.set(try NamedArray(name: "W1", dtype: .float32, shape: [4, 3], bytes: [UInt8](repeating: 0, count: 48)))
+        try SafeTensors.write(arrays, to: unknown)
+        arrays.metadata = nil
+        try SafeTensors.write(arrays, to: weights)
+        expectOneErrorLine(try dlfs("infer", "--model", weights),
+                           "\(weights): is not a dlfs model file (no format in its metadata; expected 'dlfs.Sequential', as `dlfs train --save` writes)")
+        expectOneErrorLine(try dlfs("infer", "--model", unknown), "\(unknown): layer 2 'swish' is not a layer dlfs knows")
+        expectUsageError(try dlfs("infer"), "give --weights (the chapter-3 network) or --model (a model of dlfs train), one of them")
     }
 
     @Test("train rejects bad arguments with one line naming the argument")
@@ -102,6 +153,10 @@ struct ModelCommandTests {
             (["--lr", "0"], "--lr must be a positive number, not 0.0"),
             (["--lr=-0.1"], "--lr must be a positive number, not -0.1"),
             (["--hidden", "0"], "--hidden must be at least 1, not 0"),
+            (["--hidden", "100,x"], "--hidden '100,x': 'x' is not a whole number"),
+            (["--init", "glorot"], "--init 'glorot': give std:SIGMA (a positive number), xavier or he"),
+            (["--epochs", "2", "--iters", "5"], "give --iters or --epochs, not both"),
+            (["--epochs", "0"], "--epochs must be a positive number, not 0.0"),
             (["--save", "model.bin"], "--save 'model.bin': the model is written as safetensors; give a name ending in .safetensors"),
         ] {
             expectUsageError(try dlfs(["train"] + arguments), message)

@@ -73,23 +73,23 @@ struct ThreeLayerNetTests {
     func mismatchedWeights() throws {
         var parameters = try RealData.sampleWeights()
         parameters["b3"] = Tensor(shape: [11], repeating: 0)
-        #expect(throws: NetworkParameterError.self) { try ThreeLayerNet(parameters: parameters) }
-        do { _ = try ThreeLayerNet(parameters: parameters) } catch {
-            #expect("\(error)" == "the weights do not fit the chapter-3 network (b3 does not match the 10 columns of W3): "
-                + "expected W1 (input, h1), b1 (h1,), W2 (h1, h2), b2 (h2,), W3 (h2, output), b3 (output,); "
-                + "found W1 (784, 50), W2 (50, 100), W3 (100, 10), b1 (50,), b2 (100,), b3 (11,)")
+        func refusal(_ parameters: NetworkParameters<Float>, inputSize: Int? = nil, outputSize: Int? = nil) throws -> String {
+            let error = #expect(throws: NetworkParameterError.self) {
+                try ThreeLayerNet(parameters: parameters, inputSize: inputSize, outputSize: outputSize)
+            }
+            return try #require(error).description
         }
+        #expect(try refusal(parameters) == "the weights do not fit the chapter-3 network (b3 does not match the 10 columns of W3): "
+            + "expected W1 (input, h1), b1 (h1,), W2 (h1, h2), b2 (h2,), W3 (h2, output), b3 (output,); "
+            + "found W1 (784, 50), W2 (50, 100), W3 (100, 10), b1 (50,), b2 (100,), b3 (11,)")
         parameters["b3"] = nil
-        do { _ = try ThreeLayerNet(parameters: parameters, inputSize: 784, outputSize: 10) } catch {
-            #expect("\(error)".hasPrefix("the weights do not fit the chapter-3 network (b3 is missing): expected W1 (784, h1), b1 (h1,),"))
-        }
+        #expect(try refusal(parameters, inputSize: 784, outputSize: 10)
+            .hasPrefix("the weights do not fit the chapter-3 network (b3 is missing): expected W1 (784, h1), b1 (h1,),"))
         parameters = try RealData.sampleWeights()
-        #expect(throws: NetworkParameterError.self) { try ThreeLayerNet(parameters: parameters, inputSize: 3072) }
+        #expect(try refusal(parameters, inputSize: 3072).contains("(the input has 3072 values, W1 has 784 rows)"))
         var poisoned = parameters["W2"]!
         poisoned[3, 4] = .nan
         parameters["W2"] = poisoned
-        do { _ = try ThreeLayerNet(parameters: parameters) } catch {
-            #expect("\(error)".contains("(W2 holds nan at element 304)"))
-        }
+        #expect(try refusal(parameters).contains("(W2 holds nan at element 304)"))
     }
 }

@@ -9,13 +9,24 @@ import Synchronization
 public enum ComputeThreads {
     private static let requested = Atomic<Int>(0)
 
-    /// The number of threads kernels use now.
+    /// A limit for the kernels called in one scope (see `withLimit`).
+    @TaskLocal private static var scopeLimit: Int?
+
+    /// The number of threads kernels use now: the process-wide setting, or the limit of the enclosing
+    /// `withLimit`.
     public static var count: Int {
         get {
+            if let limit = scopeLimit { return limit }
             let n = requested.load(ordering: .relaxed)
             return n > 0 ? n : coreCount
         }
         set { requested.store(max(newValue, 0), ordering: .relaxed) }
+    }
+
+    /// Runs `body` with the kernels it calls on at most `limit` threads, without changing the setting of
+    /// other threads: the trainer's steps run on one core while evaluations take the other.
+    public static func withLimit<R>(_ limit: Int, _ body: () throws -> R) rethrows -> R {
+        try $scopeLimit.withValue(Swift.max(1, Swift.min(limit, count)), operation: body)
     }
 
     /// The cores this process may run on.

@@ -1,5 +1,3 @@
-import DLFSCore
-
 /// A labelled set of examples the trainer draws batches from and evaluates on, without holding it as
 /// one big floating-point tensor (DLFSData's `ImageSet` keeps bytes and converts rows as they are used).
 public protocol ExampleSet: Sendable {

@@ -1,0 +1,91 @@
+import DLFSCore
+
+/// One layer of a network, as the book's `common/layers.py` writes them: `forward` keeps what `backward`
+/// needs, `backward` takes ∂L/∂out, stores the gradients of the layer's parameters and returns ∂L/∂x.
+///
+/// A layer owns its parameters and their gradients and shows them by name (`W`, `b`), in the book's order,
+/// so that a `Sequential` can number them (`W1`, `b1`, …), an `Optimizer` can update them in place and a
+/// file can hold them.
+///
+/// ```swift
+/// var affine = Affine<Float>(784, 50, weightInit: .he, using: &rng)
+/// let y = affine.forward(x, isTraining: true)        // (n, 50)
+/// let dx = affine.backward(dy)                       // (n, 784); affine.gradients: dW, db
+/// ```
+public protocol Layer<Scalar>: Sendable {
+    associatedtype Scalar: TensorScalar
+
+    /// The output for input `x`. `isTraining` switches the layers that behave differently while training
+    /// (dropout, batch normalisation); the others ignore it.
+    mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar>
+
+    /// Takes ∂L/∂out of the last `forward`, keeps the parameters' gradients, and returns ∂L/∂x, or nil when
+    /// `needsInputGradient` is false (the first layer of a network, whose input is the data).
+    mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>?
+
+    /// Names of the parameters within the layer, in the book's order (`["W", "b"]`); empty for activations.
+    var parameterNames: [String] { get }
+    /// The parameters, in the order of `parameterNames`.
+    var parameters: [Tensor<Scalar>] { get }
+    /// ∂L/∂parameter from the last `backward`, in the same order (zeros before the first).
+    var gradients: [Tensor<Scalar>] { get }
+    /// Hands each parameter to `body` to change in place, with its gradient: what optimizers and loaders use.
+    mutating func updateParameters(_ body: (_ index: Int, _ parameter: inout Tensor<Scalar>, _ gradient: Tensor<Scalar>) -> Void)
+
+    /// What the layer is, for a file to rebuild it from.
+    var spec: LayerSpec { get }
+}
+
+extension Layer {
+    public var parameterNames: [String] { [] }
+    public var parameters: [Tensor<Scalar>] { [] }
+    public var gradients: [Tensor<Scalar>] { [] }
+    public mutating func updateParameters(_ body: (Int, inout Tensor<Scalar>, Tensor<Scalar>) -> Void) {}
+
+    /// ∂L/∂x for ∂L/∂out, as the book's `backward(dout)`.
+    public mutating func backward(_ dout: Tensor<Scalar>) -> Tensor<Scalar> {
+        backward(dout, needsInputGradient: true)!
+    }
+}
+
+/// A layer's kind and sizes, as a model file records its architecture: `affine 784 50`, `relu`.
+public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
+    case affine(inputs: Int, outputs: Int)
+    case relu, sigmoid, tanh, identity
+
+    public var description: String {
+        switch self {
+        case .affine(let inputs, let outputs): "affine \(inputs) \(outputs)"
+        case .relu: "relu"
+        case .sigmoid: "sigmoid"
+        case .tanh: "tanh"
+        case .identity: "identity"
+        }
+    }
+
+    /// Parses `description`'s form; nil for anything else.
+    public init?(_ text: some StringProtocol) {
+        let words = text.split(separator: " ")
+        switch (words.first, words.count) {
+        case ("affine", 3):
+            guard let inputs = Int(words[1]), let outputs = Int(words[2]), inputs > 0, outputs > 0 else { return nil }
+            self = .affine(inputs: inputs, outputs: outputs)
+        case ("relu", 1): self = .relu
+        case ("sigmoid", 1): self = .sigmoid
+        case ("tanh", 1): self = .tanh
+        case ("identity", 1): self = .identity
+        default: return nil
+        }
+    }
+
+    /// A layer of this kind; an affine layer's parameters are zeros until they are set.
+    public func makeLayer<Scalar: TensorScalar>(_: Scalar.Type = Scalar.self) -> any Layer<Scalar> {
+        switch self {
+        case .affine(let inputs, let outputs): Affine<Scalar>(W: .zeros([inputs, outputs]), b: .zeros([outputs]))
+        case .relu: ReLU<Scalar>()
+        case .sigmoid: Sigmoid<Scalar>()
+        case .tanh: Tanh<Scalar>()
+        case .identity: Identity<Scalar>()
+        }
+    }
+}

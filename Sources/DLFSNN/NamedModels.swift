@@ -1,0 +1,77 @@
+import DLFSCore
+
+/// The activation between a net's affine layers.
+public enum HiddenActivation: String, Sendable, CaseIterable, Codable {
+    case sigmoid, relu, tanh
+
+    /// A fresh layer of this activation.
+    public func layer<Scalar: TensorScalar>(_: Scalar.Type = Scalar.self) -> any Layer<Scalar> {
+        switch self {
+        case .sigmoid: Sigmoid<Scalar>()
+        case .relu: ReLU<Scalar>()
+        case .tanh: Tanh<Scalar>()
+        }
+    }
+
+    /// The activation of a layer spec, or nil when the spec is not one.
+    public init?(_ spec: LayerSpec) {
+        switch spec {
+        case .sigmoid: self = .sigmoid
+        case .relu: self = .relu
+        case .tanh: self = .tanh
+        default: return nil
+        }
+    }
+}
+
+extension Sequential {
+    /// The book's `MultiLayerNet`: affine → activation for each hidden size, then affine to the outputs and
+    /// softmax with cross-entropy. Weights are drawn layer by layer from `rng`, biases are zero.
+    ///
+    ///     var net = Sequential<Float>.multiLayerNet(inputSize: 784, hiddenSizes: [100, 100], outputSize: 10,
+    ///                                               activation: .relu, weightInit: .he, using: &rng)
+    public static func multiLayerNet(
+        inputSize: Int, hiddenSizes: [Int], outputSize: Int, activation: HiddenActivation = .relu,
+        weightInit: WeightInit = .he, using rng: inout SeededGenerator
+    ) -> Sequential {
+        let sizes = [inputSize] + hiddenSizes + [outputSize]
+        precondition(sizes.allSatisfy { $0 > 0 }, "multiLayerNet: sizes must be positive, got \(sizes)")
+        var layers: [any Layer<Scalar>] = []
+        for l in 1..<sizes.count {
+            layers.append(Affine<Scalar>(sizes[l - 1], sizes[l], weightInit: weightInit, using: &rng))
+            if l < sizes.count - 1 { layers.append(activation.layer(Scalar.self)) }
+        }
+        return Sequential(layers)
+    }
+
+    /// The two-layer net of chapters 4 and 5 (`two_layer_net.py`): W1 (input, hidden), b1, W2 (hidden,
+    /// output), b2, weights N(0, 0.01²) by default. Sigmoid is the chapter-4 net, ReLU the chapter-5 net.
+    ///
+    ///     var net = Sequential<Double>.twoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10, using: &rng)
+    public static func twoLayerNet(
+        inputSize: Int, hiddenSize: Int, outputSize: Int, activation: HiddenActivation = .sigmoid,
+        weightInit: WeightInit = .standardDeviation(0.01), using rng: inout SeededGenerator
+    ) -> Sequential {
+        multiLayerNet(inputSize: inputSize, hiddenSizes: [hiddenSize], outputSize: outputSize,
+                      activation: activation, weightInit: weightInit, using: &rng)
+    }
+
+    /// Whether the model is affine → activation → affine with softmax, the shape `twoLayerNet` makes.
+    public var isTwoLayerNet: Bool {
+        let specs = specs
+        guard specs.count == 3, case .affine = specs[0], case .affine = specs[2] else { return false }
+        return HiddenActivation(specs[1]) != nil && lossLayer is SoftmaxWithLoss<Scalar>
+    }
+}
+
+extension Sequential {
+    /// Values per example the first affine layer takes, or nil when the model has none.
+    public var inputSize: Int? {
+        specs.lazy.compactMap { if case .affine(let inputs, _) = $0 { inputs } else { nil } }.first
+    }
+
+    /// Scores per example the last affine layer gives, or nil when the model has none.
+    public var outputSize: Int? {
+        specs.reversed().lazy.compactMap { if case .affine(_, let outputs) = $0 { outputs } else { nil } }.first
+    }
+}

@@ -1,0 +1,153 @@
+import DLFSCore
+
+/// A network made of its layers, applied in order, and a last layer that turns scores into a loss: the
+/// book's `MultiLayerNet` (and `TwoLayerNet`, and every net after them) as one type.
+///
+/// Parameters carry the book's names: a layer with a weight `W` takes the next number (`W1`, `b1`, then
+/// `W2`, `b2`, …); a layer with other parameters takes the number of the weighted layer before it
+/// (`gamma1`, `beta1` after `W1`), as `MultiLayerNetExtend` numbers them.
+///
+/// ```swift
+/// var rng = SeededGenerator(seed: 42)
+/// var net = Sequential<Float>(Affine(784, 100, weightInit: .he, using: &rng), ReLU(),
+///                             Affine(100, 10, weightInit: .he, using: &rng))
+/// var optimizer = Adam<Float>(learningRate: 0.001)
+/// let gradients = net.gradient(x, .indices(t))      // backprop through the layers
+/// optimizer.update(&net, with: gradients)
+/// net.accuracy(x, .indices(t))
+/// ```
+public struct Sequential<Scalar: TensorScalar>: Sendable {
+    public private(set) var layers: [any Layer<Scalar>]
+    public private(set) var lossLayer: any LossLayer<Scalar>
+    /// The full names of each layer's parameters (`["W1", "b1"]`, `[]` for an activation).
+    private let names: [[String]]
+
+    public init(_ layers: [any Layer<Scalar>], loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>()) {
+        self.layers = layers
+        lossLayer = loss
+        var number = 0
+        names = layers.map { layer in
+            let local = layer.parameterNames
+            if local.contains("W") { number += 1 }
+            return local.map { "\($0)\(Swift.max(number, 1))" }
+        }
+        let all = names.flatMap { $0 }
+        precondition(Set(all).count == all.count, "Sequential: parameter names repeat: \(all)")
+    }
+
+    public init(_ layers: any Layer<Scalar>..., loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>()) {
+        self.init(layers, loss: loss)
+    }
+
+    /// The parameters in order, by the book's names.
+    public var parameters: NamedTensors<Scalar> {
+        NamedTensors(names: names.flatMap { $0 }, tensors: layers.flatMap { $0.parameters })
+    }
+
+    /// The gradients of the last `gradient` call, by the parameters' names.
+    public var gradients: NamedTensors<Scalar> {
+        NamedTensors(names: names.flatMap { $0 }, tensors: layers.flatMap { $0.gradients })
+    }
+
+    /// Each parameter by name, to change in place, with its gradient from the last backward pass.
+    public mutating func updateParameters(_ body: (_ name: String, _ parameter: inout Tensor<Scalar>, _ gradient: Tensor<Scalar>) -> Void) {
+        for l in layers.indices where !names[l].isEmpty {
+            let layerNames = names[l]
+            layers[l].updateParameters { index, parameter, gradient in body(layerNames[index], &parameter, gradient) }
+        }
+    }
+
+    /// What the layers are, first to last (a model file's architecture).
+    public var specs: [LayerSpec] { layers.map(\.spec) }
+
+    /// Scores before the loss layer: x (n, inputs) → (n, classes), keeping what `backward` needs.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+        var y = x
+        for l in layers.indices { y = layers[l].forward(y, isTraining: isTraining) }
+        return y
+    }
+
+    /// Scores in inference mode, as the book's `predict`.
+    public func predict(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+        var copy = self
+        return copy.forward(x, isTraining: false)
+    }
+
+    /// The loss layer's value on scores of x, as the book's `loss(x, t)`.
+    public func loss(_ x: Tensor<Scalar>, _ t: Labels<Scalar>, isTraining: Bool = false) -> Scalar {
+        var copy = self
+        return copy.lossLayer.forward(copy.forward(x, isTraining: isTraining), t)
+    }
+
+    /// The fraction of rows whose highest score is the label's class.
+    public func accuracy(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> Double {
+        let predicted = predict(x).argmaxRows()
+        return Double(zip(predicted, t.classIndices).count { $0 == $1 }) / Double(Swift.max(predicted.count, 1))
+    }
+
+    /// Forward in training mode, the loss, then backward through every layer in reverse: the loss and the
+    /// gradient of every parameter (the first layer's ∂L/∂x, which nothing needs, is not computed).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func lossAndGradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> (loss: Scalar, gradients: NamedTensors<Scalar>) {
+        let loss = lossLayer.forward(forward(x, isTraining: true), t)
+        var dout = lossLayer.backward()
+        for l in layers.indices.reversed() {
+            guard let dx = layers[l].backward(dout, needsInputGradient: l > 0) else { break }
+            dout = dx
+        }
+        return (loss, gradients)
+    }
+
+    /// ∂loss/∂parameter by backpropagation, as the book's `gradient(x, t)`.
+    public mutating func gradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> NamedTensors<Scalar> {
+        lossAndGradient(x, t).gradients
+    }
+
+    /// ∂loss/∂parameter by central differences, the book's `numerical_gradient`: every element of every
+    /// parameter moved by ±1e-4 and the whole loss recomputed (2 forward passes per element: for small
+    /// nets and gradient checks).
+    public func numericalGradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> NamedTensors<Scalar> {
+        var result = NamedTensors<Scalar>()
+        for (k, (name, value)) in parameters.enumerated() {
+            let gradient = DLFSNN.numericalGradient(of: { nudged in
+                var model = self
+                model.replaceParameter(at: k, with: nudged)
+                return model.loss(x, t, isTraining: true)
+            }, at: value)
+            result.append(name, gradient)
+        }
+        return result
+    }
+
+    /// Sets the `k`-th parameter (in `parameters` order) to a tensor of the same shape.
+    private mutating func replaceParameter(at k: Int, with value: Tensor<Scalar>) {
+        var position = 0
+        updateParameters { _, parameter, _ in
+            if position == k { parameter = value }
+            position += 1
+        }
+    }
+
+    /// Takes every parameter from `values` by name; the names and shapes must be exactly the model's.
+    public mutating func loadParameters(_ values: [String: Tensor<Scalar>]) throws {
+        let own = parameters
+        let expected = own.map { "\($0.name) \(shapeText($0.tensor.shape))" }.joined(separator: ", ")
+        func fail(_ problem: String) -> NetworkParameterError {
+            NetworkParameterError("the model", expected: expected, found: values.mapValues(\.shape), problem: problem)
+        }
+        for (name, tensor) in own {
+            guard let value = values[name] else { throw fail("\(name) is missing") }
+            guard value.shape == tensor.shape else {
+                throw fail("\(name) is \(shapeText(value.shape)), not \(shapeText(tensor.shape))")
+            }
+            if let bad = value.scalars.firstIndex(where: { !$0.isFinite }) {
+                throw fail("\(name) holds \(value.scalars[bad]) at element \(bad)")
+            }
+        }
+        if let extra = values.keys.sorted().first(where: { own[$0] == nil }) { throw fail("\(extra) is not a parameter of it") }
+        updateParameters { name, parameter, _ in parameter = values[name]! }
+    }
+}
