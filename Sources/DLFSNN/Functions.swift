@@ -6,14 +6,19 @@ import DLFSCore
 public func stepFunction<S>(_ x: Tensor<S>) -> Tensor<S> { x.map { $0 > 0 ? 1 : 0 } }
 
 /// 1 / (1 + e⁻ˣ), vectorised, exact in form and finite for every input (see `TensorScalar.sigmoid`).
-public func sigmoid<S>(_ x: Tensor<S>) -> Tensor<S> {
+/// Computed in place when the caller hands over the only reference to `x`.
+public func sigmoid<S>(_ x: consuming Tensor<S>) -> Tensor<S> {
     var y = x
     y.withUnsafeMutableBufferPointer { S.apply($0.baseAddress!, count: $0.count, S.sigmoid) }
     return y
 }
 
-/// max(0, x).
-public func relu<S>(_ x: Tensor<S>) -> Tensor<S> { x.map { Swift.max($0, 0) } }
+/// max(0, x), in place when the caller hands over the only reference to `x`.
+public func relu<S>(_ x: consuming Tensor<S>) -> Tensor<S> {
+    var y = x
+    y.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = Swift.max(p[i], 0) } }
+    return y
+}
 
 /// Softmax of each row (or of a vector): exp(x − max) / Σ exp(x − max). Subtracting the row maximum keeps
 /// exp from overflowing (the book's `softmax` in `common/functions.py`) without changing the result.

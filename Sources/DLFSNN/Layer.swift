@@ -17,7 +17,7 @@ public protocol Layer<Scalar>: Sendable {
 
     /// The output for input `x`. `isTraining` switches the layers that behave differently while training
     /// (dropout, batch normalisation); the others ignore it.
-    mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar>
+    mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar>
 
     /// Takes ∂L/∂out of the last `forward`, keeps the parameters' gradients, and returns ∂L/∂x, or nil when
     /// `needsInputGradient` is false (the first layer of a network, whose input is the data).

@@ -28,7 +28,7 @@ public struct Affine<Scalar: TensorScalar>: Layer {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
         let matrix = x.rank == 2 ? x : x.reshaped([x.shape[0], -1])
         precondition(matrix.shape[1] == inputs, "Affine: input \(x.shape) for \(inputs) inputs")
         self.x = matrix
@@ -76,8 +76,8 @@ public struct ReLU<Scalar: TensorScalar>: Layer {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
-        let y = relu(x)
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+        let y = relu(consume x)
         out = y
         return y
     }
@@ -99,8 +99,8 @@ public struct Sigmoid<Scalar: TensorScalar>: Layer {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
-        let y = sigmoid(x)
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+        let y = sigmoid(consume x)
         out = y
         return y
     }
@@ -122,7 +122,7 @@ public struct Tanh<Scalar: TensorScalar>: Layer {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
         let y = x.map { Scalar.tanh($0) }
         out = y
         return y
@@ -141,7 +141,7 @@ public struct Tanh<Scalar: TensorScalar>: Layer {
 /// out = x: a placeholder that keeps a stack's shape (the book's `'identity'` output activation).
 public struct Identity<Scalar: TensorScalar>: Layer {
     public init() {}
-    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> { x }
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> { x }
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
         needsInputGradient ? dout : nil
     }

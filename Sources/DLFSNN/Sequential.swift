@@ -63,9 +63,10 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
     /// Scores before the loss layer: x (n, inputs) → (n, classes), keeping what `backward` needs.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func forward(_ x: Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
         var y = x
-        for l in layers.indices { y = layers[l].forward(y, isTraining: isTraining) }
+        // Each output handed over whole, so an activation can work in place.
+        for l in layers.indices { y = layers[l].forward(consume y, isTraining: isTraining) }
         return y
     }
 
