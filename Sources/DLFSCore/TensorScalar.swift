@@ -7,7 +7,7 @@ import RealModule
 public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable, Codable
 where Self.RawSignificand: FixedWidthInteger {
     associatedtype Vector: SIMD where Vector.Scalar == Self, Vector: Sendable
-    /// Half a `Vector`, 32 bytes: one AVX2 register, the unit `RowAffine` pads its rows to.
+    /// Half a `Vector`, 32 bytes: one AVX2 register, the unit DLFSNN's `RowAffine` pads its rows to.
     associatedtype HalfVector: SIMD where HalfVector.Scalar == Self
     /// Short dtype name as safetensors spells it (`F32`, `F64`).
     static var dtypeName: String { get }

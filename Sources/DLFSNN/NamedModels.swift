@@ -56,6 +56,20 @@ extension Sequential {
                       activation: activation, weightInit: weightInit, using: &rng)
     }
 
+    /// The ready-trained net of chapter 3 (`neuralnet_mnist.py`) from its weights W1, b1, W2, b2, W3, b3:
+    /// affine, sigmoid, affine, sigmoid, affine. Names, shapes and finiteness are checked as `ThreeLayerNet`
+    /// checks them; `ThreeLayerNet` is this model's fast path for inference, tested against it.
+    public static func chapterThreeNet(parameters: NetworkParameters<Scalar>, inputSize: Int? = nil,
+                                       outputSize: Int? = nil) throws -> Sequential {
+        _ = try checkAffineStack(parameters, layers: 3, network: "the chapter-3 network", inputSize: inputSize,
+                                 outputSize: outputSize)
+        return Sequential([
+            Affine(W: parameters["W1"]!, b: parameters["b1"]!), Sigmoid<Scalar>(),
+            Affine(W: parameters["W2"]!, b: parameters["b2"]!), Sigmoid<Scalar>(),
+            Affine(W: parameters["W3"]!, b: parameters["b3"]!),
+        ])
+    }
+
     /// Whether the model is affine → activation → affine with softmax, the shape `twoLayerNet` makes.
     public var isTwoLayerNet: Bool {
         let specs = specs

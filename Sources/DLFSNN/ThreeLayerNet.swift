@@ -2,7 +2,8 @@ import DLFSCore
 
 /// The ready-trained network of chapter 3 (`neuralnet_mnist.py`): input → affine, sigmoid → affine,
 /// sigmoid → affine → softmax, with the book's parameter names W1, b1, W2, b2, W3, b3 (784-50-100-10 in
-/// `sample_weight.pkl`).
+/// `sample_weight.pkl`). The fast path of `Sequential.chapterThreeNet` for inference (`RowAffine` reads only
+/// the weights of nonzero pixels), tested against it.
 ///
 ///     let net = try ThreeLayerNet<Float>(parameters: ["W1": w1, "b1": b1, …])
 ///     let y = net.predict(x)                  // (n, 10) class probabilities

@@ -30,6 +30,22 @@ struct ThreeLayerNetTests {
         #expect(zip(fromBytes, labels.classIndices).count { $0 == $1 } == 9352)
     }
 
+    @Test("The fast path agrees with its general twin, the layered model: the same classes and probabilities")
+    func agreesWithTheLayeredModel() throws {
+        let parameters = try RealData.sampleWeights()
+        let fast = try ThreeLayerNet(parameters: parameters, inputSize: 784, outputSize: 10)
+        let layered = try Sequential<Float>.chapterThreeNet(parameters: parameters, inputSize: 784, outputSize: 10)
+        #expect(layered.parameters.names == ["W1", "b1", "W2", "b2", "W3", "b3"])
+        let set = try RealData.mnistTest()
+        #expect(layered.accuracy(on: set) == 0.9352)
+        let images = set.tensors().images
+        let scores = layered.predict(images)
+        #expect(scores.argmaxRows() == fast.classify(set, batchSize: 100))
+        let difference = zip(softmax(scores).scalars, fast.predict(images).scalars).map { abs($0 - $1) }.max()!
+        #expect(difference <= 1e-6, "largest difference of a probability: \(difference)")
+        #expect(throws: NetworkParameterError.self) { try Sequential<Float>.chapterThreeNet(parameters: parameters, inputSize: 3072) }
+    }
+
     @Test("Probabilities agree with NumPy float64 within 1e-5")
     func probabilities() throws {
         let net = try ThreeLayerNet(parameters: RealData.sampleWeights())

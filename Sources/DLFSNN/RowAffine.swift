@@ -1,3 +1,5 @@
+import DLFSCore
+
 /// An affine layer with its activation, laid out to take one input row at a time: y = activation(x · W + b).
 ///
 /// For inference over images, where a GEMM's packing and blocking cost more than they save on one row or
@@ -12,6 +14,11 @@
 ///     let layer = RowAffine(weights: w1, bias: b1, activation: .sigmoid)   // w1 (784, 50), b1 (50)
 ///     layer.apply(image, to: hidden, skippingZeros: true)                // hidden holds paddedOutputs
 public struct RowAffine<S: TensorScalar>: Sendable {
+    /// The function applied to each output while it is still in a register.
+    public enum Activation: String, Sendable, CaseIterable {
+        case identity, sigmoid, relu
+    }
+
     public let inputs: Int
     public let outputs: Int
     /// `outputs` rounded up to whole half vectors: the row length `apply` writes.
