@@ -48,10 +48,13 @@ extension Layer {
     }
 }
 
-/// A layer's kind and sizes, as a model file records its architecture: `affine 784 50`, `relu`.
+/// A layer's kind and sizes, as a model file records its architecture: `affine 784 50`, `relu`,
+/// `batch-norm 100`, `dropout 0.15`.
 public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
     case affine(inputs: Int, outputs: Int)
     case relu, sigmoid, tanh, identity
+    case batchNormalization(features: Int)
+    case dropout(ratio: Double)
 
     public var description: String {
         switch self {
@@ -60,6 +63,8 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
         case .sigmoid: "sigmoid"
         case .tanh: "tanh"
         case .identity: "identity"
+        case .batchNormalization(let features): "batch-norm \(features)"
+        case .dropout(let ratio): "dropout \(ratio)"
         }
     }
 
@@ -74,11 +79,19 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
         case ("sigmoid", 1): self = .sigmoid
         case ("tanh", 1): self = .tanh
         case ("identity", 1): self = .identity
+        case ("batch-norm", 2):
+            guard let features = Int(words[1]), features > 0 else { return nil }
+            self = .batchNormalization(features: features)
+        case ("dropout", 2):
+            guard let ratio = Double(words[1]), ratio >= 0, ratio < 1 else { return nil }
+            self = .dropout(ratio: ratio)
         default: return nil
         }
     }
 
-    /// A layer of this kind; an affine layer's parameters are zeros until they are set.
+    /// A layer of this kind; an affine layer's parameters are zeros until they are set, a batch-norm layer
+    /// starts with γ ones, β zeros and zero running statistics, and a dropout layer draws its masks from a
+    /// generator seeded with `dropoutSeed`.
     public func makeLayer<Scalar: TensorScalar>(_: Scalar.Type = Scalar.self) -> any Layer<Scalar> {
         switch self {
         case .affine(let inputs, let outputs): Affine<Scalar>(W: .zeros([inputs, outputs]), b: .zeros([outputs]))
@@ -86,6 +99,11 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
         case .sigmoid: Sigmoid<Scalar>()
         case .tanh: Tanh<Scalar>()
         case .identity: Identity<Scalar>()
+        case .batchNormalization(let features): BatchNormalization<Scalar>(features: features)
+        case .dropout(let ratio): Dropout<Scalar>(ratio: ratio, seed: Self.dropoutSeed)
         }
     }
+
+    /// The seed of a dropout layer that `makeLayer` builds, the same for every one.
+    public static let dropoutSeed: UInt64 = 0
 }
