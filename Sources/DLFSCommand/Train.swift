@@ -33,6 +33,12 @@ struct Train: AsyncParsableCommand {
     var weightInit = "std:0.01"
     @Option(help: "The optimizer: sgd, momentum, nesterov, adagrad, rmsprop or adam (the book's common/optimizer.py).")
     var optimizer: OptimizerName = .sgd
+    @Flag(help: "Batch normalisation after each hidden affine layer (the book's MultiLayerNetExtend).")
+    var batchNorm = false
+    @Option(help: "Dropout after each hidden activation, with this ratio (0 to 1, e.g. 0.15).")
+    var dropout: Double?
+    @Option(help: "L2 weight decay λ: λ/2·ΣW² added to the loss (e.g. 0.1 for overfit_weight_decay.py).")
+    var weightDecay = 0.0
     @Option(help: "Seed of the weights and the batches.")
     var seed: UInt64 = 42
     @Option(help: "backprop (chapter 5) or numerical (chapter 4, about a second an iteration).")
@@ -57,6 +63,10 @@ struct Train: AsyncParsableCommand {
             guard epochs.isFinite && epochs > 0 else { throw ValidationError("--epochs must be a positive number, not \(epochs)") }
         }
         try requireAtLeastOne(batchSize, "--batch-size")
+        if let dropout, !(0..<1).contains(dropout) { throw ValidationError("--dropout must be at least 0 and below 1, not \(dropout)") }
+        guard weightDecay.isFinite && weightDecay >= 0 else {
+            throw ValidationError("--weight-decay must be a number ≥ 0, not \(weightDecay)")
+        }
         if let lr { guard lr.isFinite && lr > 0 else { throw ValidationError("--lr must be a positive number, not \(lr)") } }
         _ = try hiddenSizes()
         _ = try initialWeights()
@@ -106,7 +116,8 @@ struct Train: AsyncParsableCommand {
         var rng = SeededGenerator(seed: seed)
         var model = Sequential<S>.multiLayerNet(
             inputSize: trainSet.featureCount, hiddenSizes: try hiddenSizes(), outputSize: info.classCount,
-            activation: activation, weightInit: try initialWeights(), using: &rng)
+            activation: activation, weightInit: try initialWeights(), batchNormalization: batchNorm, dropout: dropout,
+            weightDecay: weightDecay, using: &rng)
         var optimizer = self.optimizer.make(S.self, learningRate: learningRate)
         var options = TrainingOptions()
         (options.batchSize, options.sampling, options.gradient) = (batchSize, sampling, gradient)

@@ -23,13 +23,15 @@ extension Sequential {
         for (key, value) in architectureMetadata { header[key] = value }
         var arrays = NamedArrays(metadata: header)
         for (name, tensor) in parameters { arrays.set(NamedArray(name: name, tensor: tensor)) }
+        for (name, tensor) in state { arrays.set(NamedArray(name: name, tensor: tensor)) }
         try SafeTensors.write(arrays, to: path)
     }
 
     /// The keys that describe the architecture.
     public var architectureMetadata: [String: String] {
         ["format": ModelFile.format, "version": ModelFile.version,
-         "layers": specs.map(\.description).joined(separator: ", "), "loss": lossLayer.name]
+         "layers": specs.map(\.description).joined(separator: ", "), "loss": lossLayer.name,
+         "weight_decay": String(weightDecay)]
     }
 
     /// Reads a model written by `save`; the parameters are converted to `Scalar` whatever their dtype.
@@ -61,7 +63,11 @@ extension Sequential {
         guard metadata["loss"] == SoftmaxWithLoss<Scalar>().name else {
             throw fail("loss '\(metadata["loss"] ?? "missing")' is not one dlfs knows (softmax-with-loss)")
         }
-        self.init(layers)
+        let weightDecay = try metadata["weight_decay"].map { text in
+            guard let lambda = Double(text), lambda.isFinite, lambda >= 0 else { throw fail("weight_decay '\(text)' is not a number ≥ 0") }
+            return lambda
+        }
+        self.init(layers, weightDecay: weightDecay ?? 0)
         var values: [String: Tensor<Scalar>] = [:]
         for array in arrays.arrays {
             do { values[array.name] = try array.tensor(as: Scalar.self) } catch var error as WeightFileError {

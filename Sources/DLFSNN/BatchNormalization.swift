@@ -177,6 +177,15 @@ public struct BatchNormalization<Scalar: TensorScalar>: Layer {
                      "BatchNormalization: gamma \(gamma.shape) and beta \(beta.shape) must stay \(shape)")
     }
 
+    public var stateNames: [String] { ["running_mean", "running_var"] }
+    public var state: [Tensor<Scalar>] { [runningMean, runningVariance] }
+
+    public mutating func setState(_ values: [Tensor<Scalar>]) {
+        precondition(values.count == 2 && values.allSatisfy { $0.shape == [features] },
+                     "BatchNormalization: running statistics \(values.map(\.shape)) for \(features) features")
+        (runningMean, runningVariance) = (values[0], values[1])
+    }
+
     public var spec: LayerSpec { .batchNormalization(features: features) }
 
     /// γ · x̂ + β row by row, in place on x̂ (n, d).

@@ -32,6 +32,14 @@ public protocol Layer<Scalar>: Sendable {
     /// Hands each parameter to `body` to change in place, with its gradient: what optimizers and loaders use.
     mutating func updateParameters(_ body: (_ index: Int, _ parameter: inout Tensor<Scalar>, _ gradient: Tensor<Scalar>) -> Void)
 
+    /// Names of what the layer learns without a gradient (batch normalisation's running statistics): saved
+    /// and loaded with the parameters, never touched by an optimizer. Empty for most layers.
+    var stateNames: [String] { get }
+    /// That state, in the order of `stateNames`.
+    var state: [Tensor<Scalar>] { get }
+    /// Replaces the state (from a file); shapes as `state`'s.
+    mutating func setState(_ values: [Tensor<Scalar>])
+
     /// What the layer is, for a file to rebuild it from.
     var spec: LayerSpec { get }
 }
@@ -41,6 +49,11 @@ extension Layer {
     public var parameters: [Tensor<Scalar>] { [] }
     public var gradients: [Tensor<Scalar>] { [] }
     public mutating func updateParameters(_ body: (Int, inout Tensor<Scalar>, Tensor<Scalar>) -> Void) {}
+    public var stateNames: [String] { [] }
+    public var state: [Tensor<Scalar>] { [] }
+    public mutating func setState(_ values: [Tensor<Scalar>]) {
+        precondition(values.isEmpty, "\(spec) keeps no state")
+    }
 
     /// ∂L/∂x for ∂L/∂out, as the book's `backward(dout)`.
     public mutating func backward(_ dout: Tensor<Scalar>) -> Tensor<Scalar> {

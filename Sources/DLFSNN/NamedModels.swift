@@ -25,23 +25,30 @@ public enum HiddenActivation: String, Sendable, CaseIterable, Codable {
 }
 
 extension Sequential {
-    /// The book's `MultiLayerNet`: affine → activation for each hidden size, then affine to the outputs and
-    /// softmax with cross-entropy. Weights are drawn layer by layer from `rng`, biases are zero.
+    /// The book's `MultiLayerNet` and `MultiLayerNetExtend`: for each hidden size affine → (batch norm) →
+    /// activation → (dropout), then affine to the outputs and softmax with cross-entropy; weight decay λ.
+    /// Weights are drawn layer by layer from `rng`, biases are zero, γ one and β zero; then each dropout
+    /// layer takes a seed from `rng`, so the weights do not depend on whether there is dropout.
     ///
     ///     var net = Sequential<Float>.multiLayerNet(inputSize: 784, hiddenSizes: [100, 100], outputSize: 10,
     ///                                               activation: .relu, weightInit: .he, using: &rng)
     public static func multiLayerNet(
         inputSize: Int, hiddenSizes: [Int], outputSize: Int, activation: HiddenActivation = .relu,
-        weightInit: WeightInit = .he, using rng: inout SeededGenerator
+        weightInit: WeightInit = .he, batchNormalization: Bool = false, dropout: Double? = nil,
+        weightDecay: Double = 0, using rng: inout SeededGenerator
     ) -> Sequential {
         let sizes = [inputSize] + hiddenSizes + [outputSize]
         precondition(sizes.allSatisfy { $0 > 0 }, "multiLayerNet: sizes must be positive, got \(sizes)")
+        let affines = (1..<sizes.count).map { Affine<Scalar>(sizes[$0 - 1], sizes[$0], weightInit: weightInit, using: &rng) }
         var layers: [any Layer<Scalar>] = []
-        for l in 1..<sizes.count {
-            layers.append(Affine<Scalar>(sizes[l - 1], sizes[l], weightInit: weightInit, using: &rng))
-            if l < sizes.count - 1 { layers.append(activation.layer(Scalar.self)) }
+        for (l, affine) in affines.enumerated() {
+            layers.append(affine)
+            guard l < hiddenSizes.count else { break }
+            if batchNormalization { layers.append(BatchNormalization<Scalar>(features: hiddenSizes[l])) }
+            layers.append(activation.layer(Scalar.self))
+            if let dropout { layers.append(Dropout<Scalar>(ratio: dropout, using: &rng)) }
         }
-        return Sequential(layers)
+        return Sequential(layers, weightDecay: weightDecay)
     }
 
     /// The two-layer net of chapters 4 and 5 (`two_layer_net.py`): W1 (input, hidden), b1, W2 (hidden,
@@ -70,11 +77,12 @@ extension Sequential {
         ])
     }
 
-    /// Whether the model is affine → activation → affine with softmax, the shape `twoLayerNet` makes.
+    /// Whether the model is affine → activation → affine with softmax and no weight decay, the shape
+    /// `twoLayerNet` makes.
     public var isTwoLayerNet: Bool {
         let specs = specs
         guard specs.count == 3, case .affine = specs[0], case .affine = specs[2] else { return false }
-        return HiddenActivation(specs[1]) != nil && lossLayer is SoftmaxWithLoss<Scalar>
+        return HiddenActivation(specs[1]) != nil && lossLayer is SoftmaxWithLoss<Scalar> && weightDecay == 0
     }
 }
 

@@ -19,24 +19,35 @@ import DLFSCore
 public struct Sequential<Scalar: TensorScalar>: Sendable {
     public private(set) var layers: [any Layer<Scalar>]
     public private(set) var lossLayer: any LossLayer<Scalar>
-    /// The full names of each layer's parameters (`["W1", "b1"]`, `[]` for an activation).
-    private let names: [[String]]
+    /// L2 weight decay λ, as the book's `MultiLayerNet`: λ/2 · ΣW² joins the loss and λW each weight's
+    /// gradient (weights are the parameters named `W…`; biases and batch norm's γ, β are not decayed).
+    public var weightDecay = 0.0
+    /// The full names of each layer's parameters (`["W1", "b1"]`, `[]` for an activation) and state.
+    private let names: [[String]], stateNames: [[String]]
 
-    public init(_ layers: [any Layer<Scalar>], loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>()) {
+    public init(_ layers: [any Layer<Scalar>], loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>(), weightDecay: Double = 0) {
         self.layers = layers
         lossLayer = loss
+        self.weightDecay = weightDecay
         var number = 0
-        names = layers.map { layer in
-            let local = layer.parameterNames
-            if local.contains("W") { number += 1 }
-            return local.map { "\($0)\(Swift.max(number, 1))" }
+        var names: [[String]] = [], stateNames: [[String]] = []
+        for layer in layers {
+            if layer.parameterNames.contains("W") { number += 1 }
+            names.append(layer.parameterNames.map { "\($0)\(Swift.max(number, 1))" })
+            stateNames.append(layer.stateNames.map { "\($0)\(Swift.max(number, 1))" })
         }
-        let all = names.flatMap { $0 }
+        (self.names, self.stateNames) = (names, stateNames)
+        let all = (names + stateNames).flatMap { $0 }
         precondition(Set(all).count == all.count, "Sequential: parameter names repeat: \(all)")
     }
 
-    public init(_ layers: any Layer<Scalar>..., loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>()) {
-        self.init(layers, loss: loss)
+    public init(_ layers: any Layer<Scalar>..., loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>(), weightDecay: Double = 0) {
+        self.init(layers, loss: loss, weightDecay: weightDecay)
+    }
+
+    /// What the layers learn without gradients (`running_mean1`, `running_var1` of a batch norm after W1).
+    public var state: NamedTensors<Scalar> {
+        NamedTensors(names: stateNames.flatMap { $0 }, tensors: layers.flatMap { $0.state })
     }
 
     /// The parameters in order, by the book's names.
@@ -76,10 +87,20 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         return copy.forward(x, isTraining: false)
     }
 
-    /// The loss layer's value on scores of x, as the book's `loss(x, t)`.
+    /// The loss layer's value on scores of x plus the weight decay, as the book's `loss(x, t)`.
     public func loss(_ x: Tensor<Scalar>, _ t: Labels<Scalar>, isTraining: Bool = false) -> Scalar {
         var copy = self
-        return copy.lossLayer.forward(copy.forward(x, isTraining: isTraining), t)
+        return copy.lossLayer.forward(copy.forward(x, isTraining: isTraining), t) + weightDecayLoss
+    }
+
+    /// λ/2 · Σ over the weights of ΣW², each sum rounded as NumPy's `np.sum(W**2)`.
+    public var weightDecayLoss: Scalar {
+        guard weightDecay != 0 else { return 0 }
+        var total: Scalar = 0
+        for (name, w) in parameters where name.hasPrefix("W") {
+            total += Scalar(0.5 * weightDecay) * numpySum(w.scalars.map { $0 * $0 })
+        }
+        return total
     }
 
     /// The fraction of rows whose highest score is the label's class.
@@ -93,13 +114,16 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func lossAndGradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> (loss: Scalar, gradients: NamedTensors<Scalar>) {
-        let loss = lossLayer.forward(forward(x, isTraining: true), t)
+        let loss = lossLayer.forward(forward(x, isTraining: true), t) + weightDecayLoss
         var dout = lossLayer.backward()
         for l in layers.indices.reversed() {
             guard let dx = layers[l].backward(dout, needsInputGradient: l > 0) else { break }
             dout = dx
         }
-        return (loss, gradients)
+        guard weightDecay != 0 else { return (loss, gradients) }
+        let lambda = Scalar(weightDecay)
+        let decayed = zip(gradients, parameters).map { g, p in p.name.hasPrefix("W") ? g.tensor + lambda * p.tensor : g.tensor }
+        return (loss, NamedTensors(names: parameters.names, tensors: decayed))
     }
 
     /// ∂loss/∂parameter by backpropagation, as the book's `gradient(x, t)`.
@@ -132,9 +156,10 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         }
     }
 
-    /// Takes every parameter from `values` by name; the names and shapes must be exactly the model's.
+    /// Takes every parameter and every piece of state from `values` by name; the names and shapes must be
+    /// exactly the model's.
     public mutating func loadParameters(_ values: [String: Tensor<Scalar>]) throws {
-        let own = parameters
+        let own = NamedTensors(names: parameters.names + state.names, tensors: parameters.tensors + state.tensors)
         let expected = own.map { "\($0.name) \(shapeText($0.tensor.shape))" }.joined(separator: ", ")
         func fail(_ problem: String) -> NetworkParameterError {
             NetworkParameterError("the model", expected: expected, found: values.mapValues(\.shape), problem: problem)
@@ -150,5 +175,19 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         }
         if let extra = values.keys.sorted().first(where: { own[$0] == nil }) { throw fail("\(extra) is not a parameter of it") }
         updateParameters { name, parameter, _ in parameter = values[name]! }
+        for l in layers.indices where !stateNames[l].isEmpty {
+            layers[l].setState(stateNames[l].map { values[$0]! })
+        }
+    }
+}
+
+extension Sequential {
+    /// Makes every dropout layer reuse its last mask, so that a numerical gradient check sees one network.
+    public mutating func freezeDropoutMasks() {
+        for l in layers.indices {
+            guard var dropout = layers[l] as? Dropout<Scalar> else { continue }
+            dropout.isMaskFrozen = true
+            layers[l] = dropout
+        }
     }
 }

@@ -12,10 +12,13 @@ public protocol LossLayer<Scalar>: Sendable {
 }
 
 /// Softmax and cross-entropy error together, as the book's `SoftmaxWithLoss`.
-/// Forward: y = softmax(x), L = −Σ log(y[t] + 1e-7) / N. Backward: dx = (y − t) / N.
+/// Forward: y = softmax(x), L = −Σ log(y[t] + δ) / N with δ = 1e-7.
+/// Backward: dx = (y − onehot(t)) · y[t] / (y[t] + δ) / N, the exact gradient of that L. The book's
+/// (y − t) / N leaves out the factor y[t] / (y[t] + δ), which is 1 − 1e-6 for y[t] ≈ 0.1: invisible in
+/// training, but a numerical gradient of L sees it, and a gradient check should find nothing to forgive.
 public struct SoftmaxWithLoss<Scalar: TensorScalar>: LossLayer {
     public private(set) var y: Tensor<Scalar>?
-    private var t: Labels<Scalar>?
+    private var t: [Int] = []
     public init() {}
 
     @_specialize(where Scalar == Float)
@@ -26,31 +29,31 @@ public struct SoftmaxWithLoss<Scalar: TensorScalar>: LossLayer {
         let probabilities = softmax(x)
         var total: Scalar = 0
         // As the book: one-hot targets become class indices first.
+        let labels = t.classIndices
         probabilities.withUnsafeBufferPointer { y in
-            for (r, label) in t.classIndices.enumerated() {
+            for (r, label) in labels.enumerated() {
                 precondition(label >= 0 && label < columns, "SoftmaxWithLoss: label \(label) of row \(r) is not in 0..<\(columns)")
                 total += crossEntropy(probabilities: y.baseAddress! + r * columns, label: label)
             }
         }
         y = probabilities
-        self.t = t
+        self.t = labels
         return total / Scalar(rows)
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward() -> Tensor<Scalar> {
-        guard var dx = y, let t else { preconditionFailure("SoftmaxWithLoss.backward before forward") }
-        let (rows, columns) = dx.matrixShape
-        let n = Scalar(rows)
+        guard var dx = y else { preconditionFailure("SoftmaxWithLoss.backward before forward") }
+        let (_, columns) = dx.matrixShape
+        let n = Scalar(t.count), delta = Scalar(crossEntropyDelta)
         dx.withUnsafeMutableBufferPointer { d in
-            switch t {
-            case .indices(let labels):
-                for (r, label) in labels.enumerated() { d[r * columns + label] -= 1 }
-            case .oneHot(let targets):
-                targets.withUnsafeBufferPointer { t in for i in 0..<d.count { d[i] -= t[i] } }
+            for (r, label) in t.enumerated() {
+                let row = d.baseAddress! + r * columns
+                let scale = row[label] / (row[label] + delta)
+                row[label] -= 1
+                for j in 0..<columns { row[j] = row[j] * scale / n }
             }
-            for i in 0..<d.count { d[i] /= n }
         }
         return dx
     }
