@@ -4,6 +4,7 @@ and the one JSON line each program prints at the end.
 Written for the DLFS benchmarks from the IDX format description and the book's algorithms.
 """
 
+import argparse
 import gzip
 import json
 import os
@@ -111,6 +112,23 @@ def dataset_dir(dataset, given):
                     + " (give --data-dir; Fashion-MNIST: apt-get install dataset-fashion-mnist)")
 
 
+def load_normalized(dataset, data_dir):
+    """Both splits of `dataset` as the book's load_mnist(normalize=True) gives them: images (N, 784) float32
+    in [0, 1] (converted before dividing, whatever the parameters' type) and labels (N,) uint8.
+    Exits with an `error:` line when the data cannot be read."""
+    try:
+        directory = dataset_dir(dataset, data_dir)
+        train_images, train_labels = load_split(directory, "train")
+        test_images, test_labels = load_split(directory, "test")
+    except DataError as e:
+        fail(str(e))
+    x_train = train_images.astype(np.float32)
+    x_train /= 255.0
+    x_test = test_images.astype(np.float32)
+    x_test /= 255.0
+    return x_train, train_labels, x_test, test_labels
+
+
 def one_hot(labels, dtype):
     """(N,) labels as an (N, 10) one-hot matrix, as the book's load_mnist(one_hot_label=True)."""
     t = np.zeros((labels.shape[0], 10), dtype=dtype)
@@ -137,6 +155,43 @@ def cross_entropy_error(y, t):
         y = y.reshape(1, -1)
         t = t.reshape(1, -1)
     return -np.sum(t * np.log(y + 1e-7)) / y.shape[0]
+
+
+def hidden_sizes(text):
+    """`--hidden` as a list of layer widths: `50` or `100,100,100,100` (argparse type)."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}': give one or more positive widths separated by commas")
+    return sizes
+
+
+def weight_init(text):
+    """`--init`: `he` (or `relu`), `xavier` (or `sigmoid`), or a standard deviation (`0.01`, `std:0.01`),
+    the choices of the book's MultiLayerNet; returned as `he`, `xavier` or a positive float (argparse type)."""
+    lowered = text.lower()
+    if lowered in ("he", "relu"):
+        return "he"
+    if lowered in ("xavier", "sigmoid"):
+        return "xavier"
+    try:
+        sigma = float(lowered[4:] if lowered.startswith("std:") else lowered)
+    except ValueError:
+        sigma = float("nan")
+    if not (sigma > 0 and sigma != float("inf")):
+        raise argparse.ArgumentTypeError(f"'{text}': give he, xavier or a positive standard deviation")
+    return sigma
+
+
+def weight_scale(init, fan_in):
+    """The standard deviation of a layer's weights for `weight_init`'s value: sqrt(2/n) He, sqrt(1/n) Xavier."""
+    if init == "he":
+        return (2.0 / fan_in) ** 0.5
+    if init == "xavier":
+        return (1.0 / fan_in) ** 0.5
+    return init
 
 
 def thread_info():
@@ -183,9 +238,10 @@ def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def emit(result):
-    """Print the one JSON object of the run on stdout, with peak memory and thread figures added."""
+def emit(result, threads=None):
+    """Print the one JSON object of the run on stdout, with peak memory and thread figures added
+    (`threads`, when given, instead of NumPy's BLAS figures)."""
     result["peakRSSMiB"] = round(peak_rss_mib(), 1)
-    result["threads"] = thread_info()
+    result["threads"] = thread_info() if threads is None else threads
     result["numpy"] = np.__version__
     print(json.dumps(result))
