@@ -20,6 +20,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "DLFS", targets: ["DLFS"]),
+        // Tensors and kernels alone: no dependency beyond swift-numerics, so no cryptography to build.
+        .library(name: "DLFSCore", targets: ["DLFSCore"]),
         .executable(name: "dlfs", targets: ["DLFSCommand"]),
     ],
     traits: [

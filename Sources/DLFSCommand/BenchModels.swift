@@ -56,7 +56,7 @@ struct BenchTrain: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        try requireAtLeastOne(iters, "--iters")
+        try requireCount(iters, "--iters", atMost: maximumIterations)
         try requireAtLeastOne(batchSize, "--batch-size")
     }
 

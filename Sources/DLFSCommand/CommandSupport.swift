@@ -30,6 +30,16 @@ func requireAtLeastOne(_ value: Int, _ option: String) throws {
     guard value > 0 else { throw ValidationError("\(option) must be at least 1, not \(value)") }
 }
 
+/// `validate()`'s check of a count with a ceiling, far beyond any real use and below what would exhaust
+/// memory (a loss recorded per iteration, a layer's weights): the error names the range.
+func requireCount(_ value: Int, _ option: String, atMost ceiling: Int) throws {
+    try requireAtLeastOne(value, option)
+    guard value <= ceiling else { throw ValidationError("\(option) must be from 1 to \(ceiling), not \(value)") }
+}
+
+/// The ceilings of `requireCount`: iterations (8 bytes of history each) and units in one layer.
+let maximumIterations = 100_000_000, maximumLayerWidth = 100_000
+
 /// Refuses a batch larger than the images it is drawn from; `what` names them ("training images of mnist").
 func checkBatchSize(_ batchSize: Int, fitsIn count: Int, _ what: String) throws {
     guard batchSize <= count else { throw CommandFailure("--batch-size \(batchSize) is larger than the \(count) \(what)") }

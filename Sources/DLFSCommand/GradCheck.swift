@@ -35,7 +35,7 @@ struct GradCheck: AsyncParsableCommand {
 
     func validate() throws {
         try requireAtLeastOne(batchSize, "--batch-size")
-        try requireAtLeastOne(hidden, "--hidden")
+        try requireCount(hidden, "--hidden", atMost: maximumLayerWidth)
     }
 
     func run() async throws {

@@ -57,10 +57,12 @@ struct Train: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        if let iters { try requireAtLeastOne(iters, "--iters") }
+        if let iters { try requireCount(iters, "--iters", atMost: maximumIterations) }
         if let epochs {
             guard iters == nil else { throw ValidationError("give --iters or --epochs, not both") }
-            guard epochs.isFinite && epochs > 0 else { throw ValidationError("--epochs must be a positive number, not \(epochs)") }
+            guard epochs.isFinite && epochs > 0 && epochs <= 1_000_000 else {
+                throw ValidationError("--epochs must be a positive number up to 1000000, not \(epochs)")
+            }
         }
         try requireAtLeastOne(batchSize, "--batch-size")
         if let dropout, !(0..<1).contains(dropout) { throw ValidationError("--dropout must be at least 0 and below 1, not \(dropout)") }
@@ -80,7 +82,7 @@ struct Train: AsyncParsableCommand {
         try hidden.split(separator: ",", omittingEmptySubsequences: false).map { part in
             let text = part.trimmingCharacters(in: .whitespaces)
             guard let size = Int(text) else { throw ValidationError("--hidden '\(hidden)': '\(text)' is not a whole number") }
-            try requireAtLeastOne(size, "--hidden")
+            try requireCount(size, "--hidden", atMost: maximumLayerWidth)
             return size
         }
     }
@@ -122,6 +124,9 @@ struct Train: AsyncParsableCommand {
         var options = TrainingOptions()
         (options.batchSize, options.sampling, options.gradient) = (batchSize, sampling, gradient)
         if let epochs { options.setEpochs(epochs, trainCount: trainSet.count) } else { options.iterations = iters ?? 10_000 }
+        guard options.iterations <= maximumIterations else {
+            throw CommandFailure("--epochs \(epochs!) makes \(options.iterations) iterations, more than \(maximumIterations)")
+        }
         var bar = ProgressBar(total: options.iterations, label: "training")
         let observer = TrainingObserver(
             iterationDone: { i, loss in bar.update(i + 1, detail: String(format: "loss %.4f", loss)) },

@@ -90,7 +90,7 @@ public func train<Scalar: TensorScalar>(
     var indices = [Int](repeating: 0, count: b), labels = [Int](repeating: 0, count: b)
     let perEpoch = options.iterationsPerEpoch(trainCount: trainSet.count)
     var history = TrainingHistory()
-    history.losses.reserveCapacity(options.iterations)
+    history.losses.reserveCapacity(Swift.min(options.iterations, 1 << 20))
     let evaluation = Evaluation(trainSet: trainSet, testSet: testSet, sampleCount: options.evaluationSampleCount)
     let background = ComputeThreads.count > 1 ? BackgroundEvaluations() : nil
     var submitted = 0

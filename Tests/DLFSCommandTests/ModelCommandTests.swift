@@ -156,7 +156,9 @@ struct ModelCommandTests {
             (["--hidden", "100,x"], "--hidden '100,x': 'x' is not a whole number"),
             (["--init", "glorot"], "--init 'glorot': give std:SIGMA (a positive number), xavier or he"),
             (["--epochs", "2", "--iters", "5"], "give --iters or --epochs, not both"),
-            (["--epochs", "0"], "--epochs must be a positive number, not 0.0"),
+            (["--epochs", "0"], "--epochs must be a positive number up to 1000000, not 0.0"),
+            (["--iters", "9223372036854775807"], "--iters must be from 1 to 100000000, not 9223372036854775807"),
+            (["--hidden", "100,100000000"], "--hidden must be from 1 to 100000, not 100000000"),
             (["--save", "model.bin"], "--save 'model.bin': the model is written as safetensors; give a name ending in .safetensors"),
         ] {
             expectUsageError(try dlfs(["train"] + arguments), message)
