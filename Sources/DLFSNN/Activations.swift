@@ -1,0 +1,67 @@
+import DLFSCore
+
+/// An elementwise activation: y = f(x), and ∂L/∂x from ∂L/∂y and the output y, which is all the backward
+/// pass keeps. Adding an activation is one of these and a `LayerSpec` case.
+public protocol ActivationFunction: Sendable {
+    /// f over every element, in place when the caller hands over the only reference to `x`.
+    static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S>
+    /// ∂L/∂x of one element from ∂L/∂y and y.
+    static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S
+    static var spec: LayerSpec { get }
+}
+
+/// out = max(0, x). Backward: dout where x > 0, else 0 (out > 0 exactly where x > 0).
+public enum ReLUFunction: ActivationFunction {
+    @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { relu(consume x) }
+    @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { y > 0 ? dout : 0 }
+    public static var spec: LayerSpec { .relu }
+}
+
+/// out = 1 / (1 + e⁻ˣ). Backward: dx = dout · (1 − out) · out.
+public enum SigmoidFunction: ActivationFunction {
+    @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { sigmoid(consume x) }
+    @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { dout * (1 - y) * y }
+    public static var spec: LayerSpec { .sigmoid }
+}
+
+/// out = tanh(x). Backward: dx = dout · (1 − out²).
+public enum TanhFunction: ActivationFunction {
+    @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { x.map { S.tanh($0) } }
+    @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { dout * (1 - y * y) }
+    public static var spec: LayerSpec { .tanh }
+}
+
+/// The layer of an activation function, as the book's `Relu` and `Sigmoid` classes: forward keeps the output.
+public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFunction>: Layer {
+    private var out: Tensor<Scalar>?
+    public init() {}
+
+    @_specialize(where Scalar == Float, Function == ReLUFunction)
+    @_specialize(where Scalar == Double, Function == ReLUFunction)
+    @_specialize(where Scalar == Float, Function == SigmoidFunction)
+    @_specialize(where Scalar == Double, Function == SigmoidFunction)
+    @_specialize(where Scalar == Float, Function == TanhFunction)
+    @_specialize(where Scalar == Double, Function == TanhFunction)
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+        let y = Function.apply(consume x)
+        out = y
+        return y
+    }
+
+    @_specialize(where Scalar == Float, Function == ReLUFunction)
+    @_specialize(where Scalar == Double, Function == ReLUFunction)
+    @_specialize(where Scalar == Float, Function == SigmoidFunction)
+    @_specialize(where Scalar == Double, Function == SigmoidFunction)
+    @_specialize(where Scalar == Float, Function == TanhFunction)
+    @_specialize(where Scalar == Double, Function == TanhFunction)
+    public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
+        guard let out else { preconditionFailure("\(Function.spec) backward before forward") }
+        return needsInputGradient ? dout.zipWith(out) { Function.inputGradient($0, output: $1) } : nil
+    }
+
+    public var spec: LayerSpec { Function.spec }
+}
+
+public typealias ReLU<Scalar: TensorScalar> = ElementwiseActivation<Scalar, ReLUFunction>
+public typealias Sigmoid<Scalar: TensorScalar> = ElementwiseActivation<Scalar, SigmoidFunction>
+public typealias Tanh<Scalar: TensorScalar> = ElementwiseActivation<Scalar, TanhFunction>
