@@ -56,13 +56,16 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
     }
 }
 
-/// v ← momentum · v − lr · g;  p ← p + v.
+/// Classical momentum: v ← μv − lr · g;  p ← p + v.
+/// With `nesterov`, the book's `Nesterov`: p ← p + μ²v − (1 + μ) · lr · g;  v ← μv − lr · g.
 public struct Momentum<Scalar: TensorScalar>: Optimizer {
     public var learningRate, momentum: Double
+    /// Nesterov's accelerated gradient in the book's form, instead of classical momentum.
+    public var nesterov: Bool
     private var velocity: [String: Tensor<Scalar>] = [:]
 
-    public init(learningRate: Double = 0.01, momentum: Double = 0.9) {
-        (self.learningRate, self.momentum) = (learningRate, momentum)
+    public init(learningRate: Double = 0.01, momentum: Double = 0.9, nesterov: Bool = false) {
+        (self.learningRate, self.momentum, self.nesterov) = (learningRate, momentum, nesterov)
     }
 
     @_specialize(where Scalar == Float)
@@ -70,33 +73,19 @@ public struct Momentum<Scalar: TensorScalar>: Optimizer {
     public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
         let (lr, mu) = (Scalar(learningRate), Scalar(momentum))
         let shape = parameter.shape
-        elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { p, g, v in
-            v = mu * v - lr * g
-            p += v
-        }
-    }
-}
-
-/// Nesterov's accelerated gradient in the book's form: p ← p + μ²v − (1 + μ) · lr · g;  v ← μv − lr · g.
-public struct Nesterov<Scalar: TensorScalar>: Optimizer {
-    public var learningRate, momentum: Double
-    private var velocity: [String: Tensor<Scalar>] = [:]
-
-    public init(learningRate: Double = 0.01, momentum: Double = 0.9) {
-        (self.learningRate, self.momentum) = (learningRate, momentum)
-    }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
-        let (lr, mu) = (Scalar(learningRate), Scalar(momentum))
-        let (muSquared, step) = (Scalar(momentum * momentum), Scalar((1 + momentum) * learningRate))
-        let shape = parameter.shape
-        elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { p, g, v in
-            p += muSquared * v
-            p -= step * g
-            v *= mu
-            v -= lr * g
+        if nesterov {
+            let (muSquared, step) = (Scalar(momentum * momentum), Scalar((1 + momentum) * learningRate))
+            elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { p, g, v in
+                p += muSquared * v
+                p -= step * g
+                v *= mu
+                v -= lr * g
+            }
+        } else {
+            elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { p, g, v in
+                v = mu * v - lr * g
+                p += v
+            }
         }
     }
 }
@@ -192,7 +181,7 @@ public enum OptimizerName: String, Sendable, CaseIterable {
         switch self {
         case .sgd: return SGD<Scalar>(learningRate: lr)
         case .momentum: return Momentum<Scalar>(learningRate: lr)
-        case .nesterov: return Nesterov<Scalar>(learningRate: lr)
+        case .nesterov: return Momentum<Scalar>(learningRate: lr, nesterov: true)
         case .adagrad: return AdaGrad<Scalar>(learningRate: lr)
         case .rmsprop: return RMSprop<Scalar>(learningRate: lr)
         case .adam: return Adam<Scalar>(learningRate: lr)
