@@ -59,6 +59,6 @@ let package = Package(
         .testTarget(name: "DLFSDataTests", dependencies: ["DLFSData"]),
         .testTarget(name: "DLFSIOTests", dependencies: ["DLFSIO", "DLFSCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DLFSPlotTests", dependencies: ["DLFSPlot"]),
-        .testTarget(name: "DLFSCommandTests", dependencies: ["DLFSCommand", "DLFSIO", "DLFSData"]),
+        .testTarget(name: "DLFSCommandTests", dependencies: ["DLFSCommand", "DLFSIO", "DLFSData", "CZlib"]),
     ]
 )

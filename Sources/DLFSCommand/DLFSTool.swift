@@ -20,6 +20,7 @@ struct DLFSTool: AsyncParsableCommand {
             Gradient.self,
             Descend.self,
             CompareOptimizers.self,
+            Experiment.self,
         ])
 
     /// Runs the command line; the one place errors are reported. Every failure ends as one `error: …` line

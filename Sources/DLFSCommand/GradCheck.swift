@@ -57,21 +57,13 @@ struct GradCheck: AsyncParsableCommand {
         let numerical = net.isTwoLayerNet ? net.incrementalNumericalGradient(x, t) : net.numericalGradient(x, t)
         var copy = net
         let backprop = copy.gradient(x, t)
-        var rows: [GradCheckRow] = []
-        for ((name, n), (_, b)) in zip(numerical, backprop) {
-            let differences = zip(n.scalars, b.scalars).map { abs($0 - $1) }
-            let total = differences.reduce(0, +)
-            let size = b.scalars.map(abs).reduce(0, +) + n.scalars.map(abs).reduce(0, +)
-            rows.append(GradCheckRow(name: name, meanAbsoluteDifference: total / Double(differences.count),
-                                     relativeDifference: size > 0 ? total / size : total))
-        }
+        let rows = GradCheckRow.compare(numerical, backprop)
         let passed = rows.allSatisfy { $0.relativeDifference <= tolerance }
         if json {
             try printJSON(GradCheckReport(dataset: info.name, batchSize: batchSize, activation: activation.rawValue,
                                           seed: seed, tolerance: tolerance, passed: passed, parameters: rows))
         } else {
-            for row in rows { print("\(row.name):\(row.meanAbsoluteDifference)") }
-            print("relative: " + rows.map { "\($0.name) \(String(format: "%.2e", $0.relativeDifference))" }.joined(separator: ", "))
+            GradCheckRow.printLines(rows)
         }
         if !passed {
             let worst = rows.max { $0.relativeDifference < $1.relativeDifference }!
@@ -80,9 +72,28 @@ struct GradCheck: AsyncParsableCommand {
     }
 }
 
-private struct GradCheckRow: Encodable {
+/// One parameter's numerical gradient against its backprop gradient.
+struct GradCheckRow: Encodable {
     var name: String
+    /// The book's figure, mean |numerical − backprop|; and Σ|numerical − backprop| / (Σ|numerical| + Σ|backprop|).
     var meanAbsoluteDifference, relativeDifference: Double
+
+    /// A row per parameter, in the gradients' order.
+    static func compare(_ numerical: NamedTensors<Double>, _ backprop: NamedTensors<Double>) -> [GradCheckRow] {
+        zip(numerical, backprop).map { numerical, backprop in
+            let (n, b) = (numerical.tensor.scalars, backprop.tensor.scalars)
+            let total = zip(n, b).map { abs($0 - $1) }.reduce(0, +)
+            let size = b.map(abs).reduce(0, +) + n.map(abs).reduce(0, +)
+            return GradCheckRow(name: numerical.name, meanAbsoluteDifference: total / Double(max(n.count, 1)),
+                                relativeDifference: size > 0 ? total / size : total)
+        }
+    }
+
+    /// The book's `W1:<mean absolute difference>` lines, then the relative differences on one line.
+    static func printLines(_ rows: [GradCheckRow]) {
+        for row in rows { print("\(row.name):\(row.meanAbsoluteDifference)") }
+        print("relative: " + rows.map { "\($0.name) \(String(format: "%.2e", $0.relativeDifference))" }.joined(separator: ", "))
+    }
 }
 
 private struct GradCheckReport: Encodable {

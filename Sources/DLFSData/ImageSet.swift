@@ -124,6 +124,25 @@ public struct ImageSet: Sendable {
         tensors(rows: 0..<count, normalize: normalize, flatten: flatten, oneHotLabel: oneHotLabel)
     }
 
+    /// The images and labels at `indices`, in that order, as a set of their own (the book's `x_train[:1000]`,
+    /// or a shuffled split). Indices must be in `0..<count`.
+    public func subset<Indices: Collection>(_ indices: Indices) -> ImageSet where Indices.Element == Int {
+        var pixels: [UInt8] = [], labels: [UInt8] = []
+        pixels.reserveCapacity(indices.count * pixelsPerImage)
+        labels.reserveCapacity(indices.count)
+        for index in indices {
+            precondition(index >= 0 && index < count, "image index \(index) is outside 0..<\(count)")
+            pixels += image(at: index)
+            labels.append(self.labels[index])
+        }
+        return ImageSet(validPixels: pixels, labels: labels, rows: rows, columns: columns, classCount: classCount)
+    }
+
+    /// A set from arrays already known to agree (taken from another set).
+    private init(validPixels pixels: [UInt8], labels: [UInt8], rows: Int, columns: Int, classCount: Int) {
+        (self.pixels, self.labels, self.rows, self.columns, self.classCount) = (pixels, labels, rows, columns, classCount)
+    }
+
     /// The pixels of one image, row-major.
     public func image(at index: Int) -> ArraySlice<UInt8> {
         pixels[index * pixelsPerImage ..< (index + 1) * pixelsPerImage]

@@ -14,6 +14,10 @@ public struct TrainingOptions: Sendable {
     /// Evaluate on the first N examples of each set instead of all of them (the book's
     /// `evaluate_sample_num_per_epoch`); nil for all.
     public var evaluationSampleCount: Int?
+    /// Record each batch's loss after the update, in inference mode, as the book's `Trainer` and its
+    /// comparison scripts do (one more forward pass a step); by default the loss before it, which the
+    /// gradient pass gives for free.
+    public var lossAfterUpdate = false
 
     public init() {}
 
@@ -74,7 +78,7 @@ public struct TrainingObserver {
 /// The book's training loop (`train_neuralnet.py`, `common/trainer.py`) for any model and optimizer: for
 /// each iteration draw a batch, compute the gradient, update the parameters, record the loss; at every
 /// epoch boundary evaluate on the training and test sets; at the end, the test accuracy of the final model.
-/// The recorded loss is the batch's before the update (the book recomputes it after; this saves a pass).
+/// The recorded loss is the batch's before the update, or after it with `lossAfterUpdate` (as the book).
 ///
 /// Steps run on one thread. With more than one compute thread the evaluations run on a snapshot of the
 /// model on another thread while the steps go on, and are reported in order as they finish.
@@ -108,7 +112,7 @@ public func train<Scalar: TensorScalar>(
             indices.withUnsafeBufferPointer { trainSet.gatherFeatures($0, into: buffer.baseAddress!) }
         }
         for r in 0..<b { labels[r] = trainSet.label(at: indices[r]) }
-        let loss = step(&model, &optimizer, x, .indices(labels), options.gradient)
+        let loss = step(&model, &optimizer, x, .indices(labels), options)
         history.stepSeconds += monotonicSeconds() - t0
         guard loss.isFinite else {
             throw TrainingDiverged(iteration: i, loss: Double(loss), lastFiniteLoss: history.losses.last)
@@ -133,22 +137,24 @@ public func train<Scalar: TensorScalar>(
     return history
 }
 
-/// One update of the model from the batch (x, t); returns the batch loss before it.
+/// One update of the model from the batch (x, t); returns the batch loss before it, or after it.
 private func step<Scalar>(_ model: inout Sequential<Scalar>, _ optimizer: inout some Optimizer<Scalar>,
-                          _ x: Tensor<Scalar>, _ t: Labels<Scalar>, _ method: TrainingOptions.GradientMethod) -> Scalar {
-    switch method {
+                          _ x: Tensor<Scalar>, _ t: Labels<Scalar>, _ options: TrainingOptions) -> Scalar {
+    let loss: Scalar
+    switch options.gradient {
     case .backprop:
         // One thread: a step is a fraction of a millisecond, less than waking a second thread costs; the
         // other cores take the evaluations.
-        let (loss, gradients) = ComputeThreads.withLimit(1) { model.lossAndGradient(x, t) }
+        let (before, gradients) = ComputeThreads.withLimit(1) { model.lossAndGradient(x, t) }
         ComputeThreads.withLimit(1) { optimizer.update(&model, with: gradients) }
-        return loss
+        loss = before
     case .numerical:
-        let loss = model.loss(x, t, isTraining: true)
+        loss = model.loss(x, t, isTraining: true)
         let gradients = model.isTwoLayerNet ? model.incrementalNumericalGradient(x, t) : model.numericalGradient(x, t)
         optimizer.update(&model, with: gradients)
-        return loss
     }
+    guard options.lossAfterUpdate else { return loss }
+    return ComputeThreads.withLimit(1) { model.loss(x, t) }
 }
 
 /// The evaluation of one epoch: accuracy on (the first `sampleCount` examples of) both sets.

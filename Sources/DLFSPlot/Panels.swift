@@ -1,31 +1,49 @@
 import Foundation
 
-/// Several charts side by side in one SVG, each in its own equal-width panel.
+/// Several charts in one SVG, each in its own equal-size panel: one row by default, or a grid of
+/// `columns` panels per row filled row by row (matplotlib's `plt.subplot(rows, columns, i)`).
 ///
 /// ```swift
 /// try Panels([chartA, chartB, chartC], title: "Learning rates").write(to: url)
+/// try Panels(sixteenCharts, columns: 4, panelWidth: 260, panelHeight: 220).write(to: url)   // 4 × 4
 /// ```
 public struct Panels: Sendable {
     public var charts: [any Chart]
     public var title: String?
     public var panelWidth: Double
     public var panelHeight: Double
+    /// Panels per row; nil puts them all in one row.
+    public var columns: Int?
 
-    public init(_ charts: [any Chart], title: String? = nil, panelWidth: Double = 420, panelHeight: Double = 420) {
+    public init(_ charts: [any Chart], title: String? = nil, columns: Int? = nil, panelWidth: Double = 420,
+                panelHeight: Double = 420) {
+        precondition(columns.map { $0 > 0 } ?? true, "Panels: columns must be positive, not \(columns!)")
         self.charts = charts
         self.title = title
+        self.columns = columns
         self.panelWidth = panelWidth
         self.panelHeight = panelHeight
     }
 
+    /// Columns and rows of the grid: ceil(count / columns) rows.
+    public var grid: (columns: Int, rows: Int) {
+        let count = max(charts.count, 1)
+        let perRow = min(columns ?? count, count)
+        return (perRow, (count + perRow - 1) / perRow)
+    }
+
     public var document: SVGDocument {
         let top = title == nil ? 0.0 : 30
-        var svg = SVGDocument(width: panelWidth * Double(max(charts.count, 1)), height: panelHeight + top)
+        let (perRow, rows) = grid
+        var svg = SVGDocument(width: panelWidth * Double(perRow), height: panelHeight * Double(rows) + top)
         if let title {
             svg.text(title, at: Point(svg.width / 2, 22), size: 16, anchor: .middle, weight: "bold")
         }
         for (i, chart) in charts.enumerated() {
-            chart.draw(into: &svg, frame: Rect(x: panelWidth * Double(i), y: top, width: panelWidth, height: panelHeight))
+            let (row, column) = i.quotientAndRemainder(dividingBy: perRow)
+            let frame = Rect(x: panelWidth * Double(column), y: top + panelHeight * Double(row),
+                             width: panelWidth, height: panelHeight)
+            chart.draw(into: &svg, frame: frame)
         }
         return svg
     }

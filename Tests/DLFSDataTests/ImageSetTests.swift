@@ -75,3 +75,13 @@ import Testing
         #expect(set.pixels == Fixture.pixels)
     }
 }
+
+@Test("subset: the images and labels at the indices, in their order, repeats allowed")
+func imageSetSubset() throws {
+    let set = try ImageSet(pixels: Fixture.pixels, labels: Fixture.labels, rows: 2, columns: 2, classCount: 10)
+    let picked = set.subset([2, 0, 2])
+    #expect(picked.count == 3 && picked.rows == 2 && picked.columns == 2 && picked.classCount == 10)
+    #expect(picked.labels == [9, 7, 9])
+    #expect(Array(picked.image(at: 1)) == Array(set.image(at: 0)) && Array(picked.image(at: 2)) == Array(set.image(at: 2)))
+    #expect(set.subset(0..<0).count == 0)
+}

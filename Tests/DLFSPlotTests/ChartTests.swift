@@ -68,3 +68,27 @@ import Testing
     let text = field.document(width: 300, height: 300).text
     #expect(text.components(separatedBy: "<polygon").count - 1 == 2)
 }
+
+@Test func histogramCountsAsNumPy() {
+    // np.histogram([0, 0.1, 0.25, 0.5, 0.99, 1, 1.5, -0.1], 4, range=(0, 1)) → [2, 1, 1, 2]
+    #expect(Histogram.binCounts([0, 0.1, 0.25, 0.5, 0.99, 1, 1.5, -0.1, .nan], bins: 4, range: 0...1) == [2, 1, 1, 2])
+    // An empty range widens by ½ each way: np.histogram([3, 3], 2, range=(3, 3)) → [0, 2]
+    #expect(Histogram.binCounts([3, 3], bins: 2, range: 3...3) == [0, 2])
+    let chart = Histogram(labels: ChartLabels(title: "1-layer"), values: [0.1, 0.2, 0.2, 0.9], bins: 3, range: 0...1)
+    #expect(chart.counts == [3, 0, 1])
+    let summary = XMLSummary(Data(chart.document().text.utf8))
+    #expect(summary.texts.contains("1-layer"))
+    // Background, plot area and its frame, two bars, the frame again over the bars' feet.
+    #expect(summary.elements["rect"] == 6)
+}
+
+@Test func panelsInAGrid() throws {
+    let charts = (0..<7).map { LineChart(labels: ChartLabels(title: "panel \($0)"), series: [Series(values: [1, 2])]) as any Chart }
+    let grid = Panels(charts, title: "grid", columns: 3, panelWidth: 100, panelHeight: 80)
+    #expect(grid.grid == (columns: 3, rows: 3))
+    #expect(grid.document.width == 300 && grid.document.height == 3 * 80 + 30)
+    let row = Panels(charts, panelWidth: 100, panelHeight: 80)
+    #expect(row.grid == (columns: 7, rows: 1) && row.document.width == 700)
+    let summary = XMLSummary(Data(grid.document.text.utf8))
+    #expect((0..<7).allSatisfy { summary.texts.contains("panel \($0)") })
+}
