@@ -31,7 +31,7 @@ func killDuringSave() throws {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        usleep(useconds_t(Double.random(in: 0.5...1.1) * runSeconds * 1e6))
+        usleep(useconds_t(Double.random(in: 0.1...1.1) * runSeconds * 1e6))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         if process.terminationReason == .uncaughtSignal { killedWhileRunning += 1 }
