@@ -146,4 +146,20 @@ struct ConvolutionTests {
             #expect(Self.relativeDifference(numerical, dx) <= 1e-6, "window \(window), stride \(stride), pad \(pad)")
         }
     }
+
+    @Test("A tiny SimpleConvNet (ch07/gradient_check.py): backprop agrees with the numerical gradient")
+    func convNetGradient() {
+        var rng = SeededGenerator(seed: 7)
+        let net = Sequential<Double>.simpleConvNet(inputShape: (1, 10, 10), filters: 10, filterSize: 3, hiddenSize: 10,
+                                                   outputSize: 10, weightInit: .standardDeviation(0.01), using: &rng)
+        let x = Tensor<Double>.randomUniform([1, 1, 10, 10], in: 0..<1, using: &rng)
+        let t = Labels<Double>.indices([1])
+        let numerical = net.numericalGradient(x, t)
+        var copy = net
+        let backprop = copy.gradient(x, t)
+        #expect(backprop.names == ["W1", "b1", "W2", "b2", "W3", "b3"])
+        for ((name, n), (_, b)) in zip(numerical, backprop) {
+            #expect(Self.relativeDifference(n, b) <= 1e-6, "\(name): \(Self.relativeDifference(n, b))")
+        }
+    }
 }
