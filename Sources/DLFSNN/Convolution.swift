@@ -15,8 +15,11 @@ public struct Convolution<Scalar: TensorScalar>: Layer {
     public let stride: Int, pad: Int
     public private(set) var dW: Tensor<Scalar>
     public private(set) var db: Tensor<Scalar>
-    /// colᵀ of the last training forward and its geometry; backward reuses colᵀ's storage for dcolᵀ.
+    /// colᵀ of the last forward, which backward needs and then overwrites with dcolᵀ; with the GEMM's output
+    /// and doutᵀ, kept as workspaces for the next call of the same batch size.
     private var col: Tensor<Scalar>?
+    private var product: Tensor<Scalar>?, doutT: Tensor<Scalar>?
+    /// The geometry of the last training forward, until its backward.
     private var geometry: WindowGeometry?
 
     public init(W: Tensor<Scalar>, b: Tensor<Scalar>, stride: Int = 1, pad: Int = 0) {
@@ -51,26 +54,39 @@ public struct Convolution<Scalar: TensorScalar>: Layer {
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
         precondition(x.rank == 4 && x.shape[1] == channels, "Convolution: input \(x.shape) for (N, \(channels), H, W)")
         let g = geometry(height: x.shape[2], width: x.shape[3])
-        let n = x.shape[0]
-        let col = im2colTransposed(x, g)
-        let product = W.reshaped([filters, g.patchSize]).matmul(col)
+        let (n, f) = (x.shape[0], filters)
+        let columns = n * g.positions
+        var col = Tensor<Scalar>.reusing(&self.col, shape: [g.patchSize, columns])
+        x.withUnsafeBufferPointer { x in
+            col.withUnsafeMutableBufferPointer { im2colTransposed(x.baseAddress!, batch: n, g, into: $0.baseAddress!) }
+        }
+        // (FN, N·P) = W (FN, C·FH·FW) · colᵀ: one GEMM for the batch.
+        var product = Tensor<Scalar>.reusing(&self.product, shape: [f, columns])
+        W.withUnsafeBufferPointer { w in
+            col.withUnsafeBufferPointer { c in
+                product.withUnsafeMutableBufferPointer { p in
+                    gemm(m: f, n: columns, k: g.patchSize, a: w.baseAddress!, lda: g.patchSize, b: c.baseAddress!,
+                         ldb: columns, c: p.baseAddress!, ldc: columns)
+                }
+            }
+        }
         let out = Self.imagesFromFilterRows(product, bias: b, batch: n, positions: g.positions)
-        // Only a training forward is followed by backward; inference lets colᵀ go.
-        (self.col, geometry) = isTraining ? (col, g) : (nil, nil)
-        return out.reshaped([n, filters, g.outputHeight, g.outputWidth])
+        (self.col, self.product, geometry) = (col, product, isTraining ? g : nil)
+        return out.reshaped([n, f, g.outputHeight, g.outputWidth])
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
-        guard var col = self.col.take(), let g = geometry else {
+        guard let g = geometry.take(), var col = self.col.take() else {
             preconditionFailure("Convolution.backward needs a training forward before it, one per backward")
         }
         let (f, columns) = (filters, col.shape[1])
         let n = columns / g.positions
         precondition(dout.shape == [n, f, g.outputHeight, g.outputWidth],
                      "Convolution.backward: dout \(dout.shape) for output (\(n), \(f), \(g.outputHeight), \(g.outputWidth))")
-        let doutT = Self.filterRows(dout, batch: n, positions: g.positions, biasGradient: &db)
+        var doutT = Tensor<Scalar>.reusing(&self.doutT, shape: [f, columns])
+        Self.gatherFilterRows(dout, into: &doutT, biasGradient: &db)
         // dW (FN, C·FH·FW) = doutᵀ (FN, N·P) · col (N·P, C·FH·FW), col read through colᵀ in place.
         doutT.withUnsafeBufferPointer { d in
             col.withUnsafeBufferPointer { c in
@@ -80,6 +96,7 @@ public struct Convolution<Scalar: TensorScalar>: Layer {
                 }
             }
         }
+        defer { (self.col, self.doutT) = (col, doutT) }
         guard needsInputGradient else { return nil }
         // dcolᵀ (C·FH·FW, N·P) = Wᵀ · doutᵀ, written over colᵀ, which backward no longer needs.
         W.withUnsafeBufferPointer { w in
@@ -122,13 +139,14 @@ public struct Convolution<Scalar: TensorScalar>: Layer {
         }
     }
 
-    /// (N, FN, OH, OW) → doutᵀ (FN, N·P), each filter's runs gathered into one row; db[f] is that row's sum.
-    private static func filterRows(_ dout: Tensor<Scalar>, batch n: Int, positions p: Int,
-                                   biasGradient db: inout Tensor<Scalar>) -> Tensor<Scalar> {
-        let f = dout.shape[1]
-        return dout.withUnsafeBufferPointer { d in
+    /// dout (N, FN, OH, OW) → doutᵀ (FN, N·P), each filter's runs gathered into one row; db[f] is that row's sum.
+    private static func gatherFilterRows(_ dout: Tensor<Scalar>, into rows: inout Tensor<Scalar>,
+                                         biasGradient db: inout Tensor<Scalar>) {
+        let (n, f) = (dout.shape[0], dout.shape[1])
+        let p = dout.count / Swift.max(n * f, 1)
+        dout.withUnsafeBufferPointer { d in
             db.withUnsafeMutableBufferPointer { db in
-                Tensor(shape: [f, n * p]) { rows in
+                rows.withUnsafeMutableBufferPointer { rows in
                     gatherRuns(d.baseAddress!, rows.baseAddress!, filters: f, batch: n, positions: p, sums: db.baseAddress!)
                 }
             }

@@ -85,14 +85,58 @@ private func maxPool<S: TensorScalar>(_ x: UnsafePointer<S>, _ g: WindowGeometry
                                       into out: UnsafeMutablePointer<S>, argmax: UnsafeMutablePointer<Int32>?) {
     forEachPlane(planes, values: planes * g.planeSize) { plane in
         let source = x + plane * g.planeSize, o = plane * g.positions
+        if g.pad == 0 && g.windowHeight == 2 && g.windowWidth == 2 && g.stride == 2 {
+            maxPool2x2(source, g, into: out + o, argmax: argmax.map { $0 + o })
+            return
+        }
         for oy in 0..<g.outputHeight {
             for ox in 0..<g.outputWidth {
-                let (value, index) = windowMaximum(source, g, oy: oy, ox: ox)
+                let (value, index) = g.pad == 0 ? windowMaximumInside(source, g, oy: oy, ox: ox) : windowMaximum(source, g, oy: oy, ox: ox)
                 out[o + oy * g.outputWidth + ox] = value
                 argmax?[o + oy * g.outputWidth + ox] = index
             }
         }
     }
+}
+
+/// The common 2×2 window with stride 2: the first largest of (a, b, c, d) in window order, for each output.
+@inline(__always)
+private func maxPool2x2<S: TensorScalar>(_ plane: UnsafePointer<S>, _ g: WindowGeometry, into out: UnsafeMutablePointer<S>,
+                                         argmax: UnsafeMutablePointer<Int32>?) {
+    let w = g.width
+    for oy in 0..<g.outputHeight {
+        let top = plane + 2 * oy * w, bottom = top + w, row = out + oy * g.outputWidth
+        guard let argmax else {
+            for ox in 0..<g.outputWidth {
+                let ab = top[2 * ox + 1] > top[2 * ox] ? top[2 * ox + 1] : top[2 * ox]
+                let abc = bottom[2 * ox] > ab ? bottom[2 * ox] : ab
+                row[ox] = bottom[2 * ox + 1] > abc ? bottom[2 * ox + 1] : abc
+            }
+            continue
+        }
+        for ox in 0..<g.outputWidth {
+            let i = 2 * oy * w + 2 * ox
+            var (best, index) = (top[2 * ox], i)
+            if top[2 * ox + 1] > best { (best, index) = (top[2 * ox + 1], i + 1) }
+            if bottom[2 * ox] > best { (best, index) = (bottom[2 * ox], i + w) }
+            if bottom[2 * ox + 1] > best { (best, index) = (bottom[2 * ox + 1], i + w + 1) }
+            row[ox] = best
+            argmax[oy * g.outputWidth + ox] = Int32(index)
+        }
+    }
+}
+
+/// The first largest value of a window that lies inside the plane (no padding), and its index.
+@inline(__always)
+private func windowMaximumInside<S: TensorScalar>(_ plane: UnsafePointer<S>, _ g: WindowGeometry, oy: Int, ox: Int) -> (S, Int32) {
+    let start = oy * g.stride * g.width + ox * g.stride
+    var best = plane[start], bestIndex = start
+    for y in 0..<g.windowHeight {
+        for x in 0..<g.windowWidth where plane[start + y * g.width + x] > best {
+            (best, bestIndex) = (plane[start + y * g.width + x], start + y * g.width + x)
+        }
+    }
+    return (best, Int32(bestIndex))
 }
 
 /// The first largest value of the window at (oy, ox) in window order, padding as zeros, and its index.

@@ -172,18 +172,34 @@ public func col2imTransposed<S: TensorScalar>(
 private func copyWindowRows<S: TensorScalar>(
     _ plane: UnsafePointer<S>, _ g: WindowGeometry, fy: Int, fx: Int, into out: UnsafeMutablePointer<S>
 ) {
-    let (ow, columns) = (g.outputWidth, g.validColumns(fx))
-    for oy in 0..<g.outputHeight {
-        let target = out + oy * ow, y = oy * g.stride + fy - g.pad
-        guard y >= 0 && y < g.height else { target.update(repeating: 0, count: ow); continue }
-        let source = plane + y * g.width + fx - g.pad
-        target.update(repeating: 0, count: columns.lowerBound)
+    let (ow, columns, rows) = (g.outputWidth, g.validColumns(fx), g.validRows(fy))
+    if g.stride == 1 && ow == g.width {
+        // Output rows as wide as input rows: the whole block is the plane shifted by one offset, a single
+        // copy, after which the columns that wrapped around from the neighbouring row are zeroed.
+        let shift = (fy - g.pad) * g.width + fx - g.pad
+        let (first, end) = (rows.lowerBound * ow, rows.upperBound * ow)
+        let (lo, hi) = (Swift.max(first, -shift), Swift.min(end, g.planeSize - shift))
+        out.update(repeating: 0, count: first)
+        (out + end).update(repeating: 0, count: g.positions - end)
+        if hi > lo { (out + lo).update(from: plane + lo + shift, count: hi - lo) }
+        for oy in rows {
+            let row = out + oy * ow
+            for ox in 0..<columns.lowerBound { row[ox] = 0 }
+            for ox in columns.upperBound..<ow { row[ox] = 0 }
+        }
+        return
+    }
+    out.update(repeating: 0, count: rows.lowerBound * ow)
+    (out + rows.upperBound * ow).update(repeating: 0, count: (g.outputHeight - rows.upperBound) * ow)
+    for oy in rows {
+        let target = out + oy * ow, source = plane + (oy * g.stride + fy - g.pad) * g.width + fx - g.pad
+        for ox in 0..<columns.lowerBound { target[ox] = 0 }
         if g.stride == 1 {
-            (target + columns.lowerBound).update(from: source + columns.lowerBound, count: columns.count)
+            for ox in columns { target[ox] = source[ox] }
         } else {
             for ox in columns { target[ox] = source[ox * g.stride] }
         }
-        (target + columns.upperBound).update(repeating: 0, count: ow - columns.upperBound)
+        for ox in columns.upperBound..<ow { target[ox] = 0 }
     }
 }
 
@@ -193,20 +209,31 @@ private func addWindowRows<S: TensorScalar>(
     _ run: UnsafePointer<S>, _ g: WindowGeometry, fy: Int, fx: Int, into plane: UnsafeMutablePointer<S>
 ) {
     let columns = g.validColumns(fx)
-    for oy in 0..<g.outputHeight {
-        let y = oy * g.stride + fy - g.pad
-        guard y >= 0 && y < g.height else { continue }
-        let target = plane + y * g.width + fx - g.pad, source = run + oy * g.outputWidth
-        for ox in columns { target[ox * g.stride] += source[ox] }
+    for oy in g.validRows(fy) {
+        let target = plane + (oy * g.stride + fy - g.pad) * g.width + fx - g.pad, source = run + oy * g.outputWidth
+        if g.stride == 1 {
+            for ox in columns { target[ox] += source[ox] }
+        } else {
+            for ox in columns { target[ox * g.stride] += source[ox] }
+        }
     }
 }
 
 extension WindowGeometry {
     /// The output columns ox whose input column ox·s + fx − pad lies in 0..<W.
     @inline(__always)
-    func validColumns(_ fx: Int) -> Range<Int> {
-        let first = Swift.max(0, (pad - fx + stride - 1) / stride)
-        let end = Swift.min(outputWidth, Swift.max(first, (width + pad - fx + stride - 1) / stride))
+    func validColumns(_ fx: Int) -> Range<Int> { Self.valid(offset: fx, size: width, outputs: outputWidth, stride: stride, pad: pad) }
+
+    /// The output rows oy whose input row oy·s + fy − pad lies in 0..<H.
+    @inline(__always)
+    func validRows(_ fy: Int) -> Range<Int> { Self.valid(offset: fy, size: height, outputs: outputHeight, stride: stride, pad: pad) }
+
+    /// The o in 0..<outputs with 0 ≤ o·s + offset − pad < size (rounding up, as integer division of a
+    /// negative numerator rounds toward zero, which the clamping to 0 covers).
+    @inline(__always)
+    static func valid(offset: Int, size: Int, outputs: Int, stride: Int, pad: Int) -> Range<Int> {
+        let first = Swift.min(outputs, Swift.max(0, (pad - offset + stride - 1) / stride))
+        let end = Swift.min(outputs, Swift.max(first, (size + pad - offset + stride - 1) / stride))
         return first..<end
     }
 }
