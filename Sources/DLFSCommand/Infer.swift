@@ -2,20 +2,25 @@ import ArgumentParser
 import DLFS
 import Foundation
 
-/// `dlfs infer`: chapter 3's ready-trained network over a test set, one image at a time and in batches.
+/// `dlfs infer`: chapter 3's ready-trained network over a test set, one image at a time and in batches; the
+/// book's trained ConvNets, or a model file, in batches.
 struct Infer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the chapter-3 network (sample_weight.pkl or safetensors) over a test set.",
+        abstract: "Run a trained network over a test set: chapter 3's, the book's ConvNets, or a model file.",
         discussion: """
             Prints the accuracy in the book's format (Accuracy:0.9352 for sample_weight.pkl on MNIST), the \
             first predictions, and the time of the whole pass one image at a time and in batches. Loading is \
             not timed. Batches are shared among the compute threads; one image at a time uses one thread.
+
+            --model simple-convnet or deep-convnet with --weights runs the book's SimpleConvNet (ch07 \
+            params.pkl) or DeepConvNet (ch08 deep_convnet_params.pkl) on the images as (N, 1, 28, 28), and \
+            --model FILE a model of `dlfs train --save`; both print the accuracy and the time in batches.
             """)
 
-    @Option(help: "The weights: the book's sample_weight.pkl, or safetensors with W1, b1, W2, b2, W3, b3.")
+    @Option(help: "The weights: the book's sample_weight.pkl, or safetensors with W1, b1, W2, b2, W3, b3; with --model simple-convnet or deep-convnet, the book's params.pkl or deep_convnet_params.pkl.")
     var weights: String?
 
-    @Option(help: "A model written by `dlfs train --save`: prints its accuracy on the test set (its own dataset unless --dataset).")
+    @Option(help: "simple-convnet or deep-convnet (the book's ConvNets, with --weights), or a model written by `dlfs train --save` (tested on its own dataset unless --dataset).")
     var model: String?
 
     @OptionGroup var source: DatasetOptions
@@ -36,7 +41,9 @@ struct Infer: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (weights == nil) != (model == nil) else {
+        if let model, let net = BookConvNet(rawValue: model) {
+            guard weights != nil else { throw ValidationError("--model \(model) needs --weights (the book's \(net.weightFile))") }
+        } else if (weights == nil) == (model == nil) {
             throw ValidationError("give --weights (the chapter-3 network) or --model (a model of dlfs train), one of them")
         }
         try requireAtLeastOne(batchSize, "--batch-size")
@@ -46,6 +53,7 @@ struct Infer: AsyncParsableCommand {
 
     func run() async throws {
         ComputeThreads.count = threads
+        if let model, let net = BookConvNet(rawValue: model) { return try await run(net, weights: weights!) }
         if let model { return try await run(model: model) }
         let weights = weights!
         let (info, net, images, labels) = try await Self.load(weights: weights, dataset: source.datasetName, dataDir: source.dataDir,
@@ -74,17 +82,44 @@ struct Infer: AsyncParsableCommand {
         let info = try DatasetInfo.named(source.dataset ?? recorded ?? "mnist")
         let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
         try checkInputs(of: model, fit: set.featureCount, classes: info.classCount, file: path)
+        try measure(model, named: path, weights: nil, on: set, info)
+    }
+
+    /// One of the book's ConvNets with its pickle over the test split, in batches, as the book's `accuracy`.
+    private func run(_ net: BookConvNet, weights: String) async throws {
+        let info = try DatasetInfo.named(source.datasetName)
+        let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
+        var model = net.model()
+        let arrays = try loadWeights(weights)
+        do {
+            let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) },
+                                            uniquingKeysWith: { first, _ in first })
+            try model.loadParameters(parameters)
+        } catch let error as NetworkParameterError {
+            throw CommandFailure("\(weights): \(error)")
+        } catch var error as WeightFileError {
+            error.file = weights
+            throw error
+        }
+        try checkInputs(of: model, fit: set.featureCount, classes: info.classCount, file: weights)
+        try measure(model, named: net.rawValue, weights: weights, on: set, info)
+    }
+
+    /// Accuracy and time of the batched pass, as text or JSON.
+    private func measure(_ model: Sequential<Float>, named name: String, weights: String?, on set: ImageSet,
+                         _ info: DatasetInfo) throws {
         try checkBatchSize(batchSize, fitsIn: set.count, "images of \(info.name) test")
         var accuracy = 0.0
         let seconds = Timing.median(runs: repeats) { accuracy = model.accuracy(on: set, blockSize: batchSize) }
         if json {
-            try printJSON(ModelInferReport(model: path, dataset: info.name, layers: model.specs.map(\.description),
+            try printJSON(ModelInferReport(model: name, weights: weights, dataset: info.name, layers: model.specs.map(\.description),
                                            count: set.count, batchSize: batchSize, threads: ComputeThreads.count,
                                            accuracy: accuracy, batchSeconds: seconds))
         } else {
             print("Accuracy:\(accuracy)")
             print("\(info.name) test, \(set.count) images in batches of \(batchSize): \(String(format: "%.2f", seconds * 1e3)) ms"
-                  + " (\(ComputeThreads.count) thread\(ComputeThreads.count == 1 ? "" : "s"))")
+                  + " (\(String(format: "%.1f", seconds / Double(set.count) * 1e6)) µs per image,"
+                  + " \(ComputeThreads.count) thread\(ComputeThreads.count == 1 ? "" : "s"))")
         }
     }
 
@@ -113,9 +148,25 @@ struct Infer: AsyncParsableCommand {
     }
 }
 
+/// The book's trained ConvNets that `dlfs infer --model NAME --weights FILE` builds.
+enum BookConvNet: String, CaseIterable {
+    case simpleConvNet = "simple-convnet", deepConvNet = "deep-convnet"
+
+    /// The book's file of its trained parameters.
+    var weightFile: String { self == .simpleConvNet ? "params.pkl" : "deep_convnet_params.pkl" }
+
+    /// The net in the book's default configuration, for MNIST; its weights are replaced by the file's.
+    func model() -> Sequential<Float> {
+        var rng = SeededGenerator(seed: 0)
+        return self == .simpleConvNet ? .simpleConvNet(using: &rng) : .deepConvNet(using: &rng)
+    }
+}
+
 /// What `dlfs infer --model` measured.
 private struct ModelInferReport: Encodable {
-    var model, dataset: String
+    var model: String
+    var weights: String?
+    var dataset: String
     var layers: [String]
     var count, batchSize, threads: Int
     var accuracy, batchSeconds: Double

@@ -48,6 +48,19 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         self.storage = storage
     }
 
+    /// A tensor of `shape` whose elements are not set, for a buffer that is overwritten on every call: on
+    /// `workspace`'s storage when it has as many elements and nothing else shares it, else on new storage.
+    /// Reusing a large buffer spares its allocation and the page faults of touching fresh memory.
+    /// `workspace` is left nil; store the result back to keep it for the next call.
+    @inlinable
+    public static func reusing(_ workspace: inout Tensor?, shape: [Int]) -> Tensor {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        if var old = workspace.take(), old.count == shape.reduce(1, *), isKnownUniquelyReferenced(&old.storage) {
+            return Tensor(shape: shape, storage: old.storage)
+        }
+        return Tensor(shape: shape) { _ in }
+    }
+
     /// A tensor with every element equal to `value`.
     @inlinable
     public init(shape: [Int], repeating value: Scalar) {

@@ -3,8 +3,9 @@ import DLFSNN
 
 /// A trained model as one safetensors file: the parameters by their book names (`W1`, `b1`, …) and, in
 /// `__metadata__`, the architecture that rebuilds it (`format` `dlfs.Sequential`, `version` 2, `layers`
-/// such as `affine 784 100, relu, affine 100 10`, `loss` `softmax-with-loss`), plus whatever the writer
-/// adds (dataset, optimizer, accuracy).
+/// such as `affine 784 100, relu, affine 100 10`, `loss` `softmax-with-loss`, and `input_shape` such as
+/// `1 28 28` for a net that starts with a convolution), plus whatever the writer adds (dataset, optimizer,
+/// accuracy).
 ///
 /// ```swift
 /// try net.save(to: "net.safetensors", metadata: ["dataset": "fashion-mnist"])
@@ -29,9 +30,11 @@ extension Sequential {
 
     /// The keys that describe the architecture.
     public var architectureMetadata: [String: String] {
-        ["format": ModelFile.format, "version": ModelFile.version,
-         "layers": specs.map(\.description).joined(separator: ", "), "loss": lossLayer.name,
-         "weight_decay": String(weightDecay)]
+        var keys = ["format": ModelFile.format, "version": ModelFile.version,
+                    "layers": specs.map(\.description).joined(separator: ", "), "loss": lossLayer.name,
+                    "weight_decay": String(weightDecay)]
+        if let inputShape { keys["input_shape"] = inputShape.map(String.init).joined(separator: " ") }
+        return keys
     }
 
     /// Reads a model written by `save`; the parameters are converted to `Scalar` whatever their dtype.
@@ -67,7 +70,14 @@ extension Sequential {
             guard let lambda = Double(text), lambda.isFinite, lambda >= 0 else { throw fail("weight_decay '\(text)' is not a number ≥ 0") }
             return lambda
         }
-        self.init(layers, weightDecay: weightDecay ?? 0)
+        let inputShape = try metadata["input_shape"].map { text in
+            let sizes = text.split(separator: " ").compactMap { Int($0) }.filter { $0 > 0 }
+            guard !sizes.isEmpty, sizes.count == text.split(separator: " ").count else {
+                throw fail("input_shape '\(text)' is not a list of positive sizes such as '1 28 28'")
+            }
+            return sizes
+        }
+        self.init(layers, weightDecay: weightDecay ?? 0, inputShape: inputShape)
         var values: [String: Tensor<Scalar>] = [:]
         for array in arrays.arrays {
             do { values[array.name] = try array.tensor(as: Scalar.self) } catch var error as WeightFileError {

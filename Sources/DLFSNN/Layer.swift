@@ -62,12 +62,15 @@ extension Layer {
 }
 
 /// A layer's kind and sizes, as a model file records its architecture: `affine 784 50`, `relu`,
-/// `batch-norm 100`, `dropout 0.15`.
+/// `batch-norm 100`, `dropout 0.15`, `conv 30 1 5 5 stride 1 pad 0` (filters, channels, filter height and
+/// width), `max-pool 2 2 stride 2 pad 0` (window height and width).
 public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
     case affine(inputs: Int, outputs: Int)
     case relu, sigmoid, tanh, identity
     case batchNormalization(features: Int)
     case dropout(ratio: Double)
+    case convolution(filters: Int, channels: Int, filterHeight: Int, filterWidth: Int, stride: Int, pad: Int)
+    case maxPooling(poolHeight: Int, poolWidth: Int, stride: Int, pad: Int)
 
     public var description: String {
         switch self {
@@ -78,6 +81,9 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
         case .identity: "identity"
         case .batchNormalization(let features): "batch-norm \(features)"
         case .dropout(let ratio): "dropout \(ratio)"
+        case .convolution(let filters, let channels, let height, let width, let stride, let pad):
+            "conv \(filters) \(channels) \(height) \(width) stride \(stride) pad \(pad)"
+        case .maxPooling(let height, let width, let stride, let pad): "max-pool \(height) \(width) stride \(stride) pad \(pad)"
         }
     }
 
@@ -98,11 +104,32 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
         case ("dropout", 2):
             guard let ratio = Double(words[1]), ratio >= 0, ratio < 1 else { return nil }
             self = .dropout(ratio: ratio)
+        case ("conv", 9):
+            guard let sizes = Self.sizes(words[1...4]), let (stride, pad) = Self.strideAndPad(words[5...]) else { return nil }
+            self = .convolution(filters: sizes[0], channels: sizes[1], filterHeight: sizes[2], filterWidth: sizes[3],
+                                stride: stride, pad: pad)
+        case ("max-pool", 7):
+            guard let sizes = Self.sizes(words[1...2]), let (stride, pad) = Self.strideAndPad(words[3...]) else { return nil }
+            self = .maxPooling(poolHeight: sizes[0], poolWidth: sizes[1], stride: stride, pad: pad)
         default: return nil
         }
     }
 
-    /// A layer of this kind; an affine layer's parameters are zeros until they are set, a batch-norm layer
+    /// Positive integers, or nil.
+    private static func sizes<Word: StringProtocol>(_ words: ArraySlice<Word>) -> [Int]? {
+        let sizes = words.compactMap { Int($0) }.filter { $0 > 0 }
+        return sizes.count == words.count ? sizes : nil
+    }
+
+    /// `stride S pad P` with S ≥ 1 and P ≥ 0, or nil.
+    private static func strideAndPad<Word: StringProtocol>(_ words: ArraySlice<Word>) -> (Int, Int)? {
+        let w = Array(words)
+        guard w.count == 4, w[0] == "stride", w[2] == "pad", let stride = Int(w[1]), let pad = Int(w[3]),
+              stride > 0, pad >= 0 else { return nil }
+        return (stride, pad)
+    }
+
+    /// A layer of this kind; an affine or convolution layer's parameters are zeros until they are set, a batch-norm layer
     /// starts with γ ones, β zeros and zero running statistics, and a dropout layer draws its masks from a
     /// generator seeded with `dropoutSeed`.
     public func makeLayer<Scalar: TensorScalar>(_: Scalar.Type = Scalar.self) -> any Layer<Scalar> {
@@ -114,6 +141,10 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
         case .identity: Identity<Scalar>()
         case .batchNormalization(let features): BatchNormalization<Scalar>(features: features)
         case .dropout(let ratio): Dropout<Scalar>(ratio: ratio, seed: Self.dropoutSeed)
+        case .convolution(let filters, let channels, let height, let width, let stride, let pad):
+            Convolution<Scalar>(W: .zeros([filters, channels, height, width]), b: .zeros([filters]), stride: stride, pad: pad)
+        case .maxPooling(let height, let width, let stride, let pad):
+            Pooling<Scalar>(poolHeight: height, poolWidth: width, stride: stride, pad: pad)
         }
     }
 

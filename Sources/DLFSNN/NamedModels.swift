@@ -87,9 +87,11 @@ extension Sequential {
 }
 
 extension Sequential {
-    /// Values per example the first affine layer takes, or nil when the model has none.
+    /// Values per example: the product of `inputShape`, else what the first affine layer takes, or nil
+    /// when the model has neither.
     public var inputSize: Int? {
-        specs.lazy.compactMap { if case .affine(let inputs, _) = $0 { inputs } else { nil } }.first
+        if let inputShape { return inputShape.reduce(1, *) }
+        return specs.lazy.compactMap { if case .affine(let inputs, _) = $0 { inputs } else { nil } }.first
     }
 
     /// Scores per example the last affine layer gives, or nil when the model has none.

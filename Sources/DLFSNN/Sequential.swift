@@ -22,13 +22,20 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
     /// L2 weight decay λ, as the book's `MultiLayerNet`: λ/2 · ΣW² joins the loss and λW each weight's
     /// gradient (weights are the parameters named `W…`; biases and batch norm's γ, β are not decayed).
     public var weightDecay = 0.0
+    /// The shape of one example when the first layer takes more than a row of values: (1, 28, 28) before a
+    /// convolution. `forward` then reshapes a batch (n, C·H·W), as example sets give it, to (n, C, H, W).
+    /// Nil when the layers take rows.
+    public let inputShape: [Int]?
     /// The full names of each layer's parameters (`["W1", "b1"]`, `[]` for an activation) and state.
     private let names: [[String]], stateNames: [[String]]
 
-    public init(_ layers: [any Layer<Scalar>], loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>(), weightDecay: Double = 0) {
+    public init(_ layers: [any Layer<Scalar>], loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>(), weightDecay: Double = 0,
+                inputShape: [Int]? = nil) {
+        precondition(inputShape?.allSatisfy { $0 > 0 } ?? true, "Sequential: input shape \(inputShape!) must be positive")
         self.layers = layers
         lossLayer = loss
         self.weightDecay = weightDecay
+        self.inputShape = inputShape
         var number = 0
         var names: [[String]] = [], stateNames: [[String]] = []
         for layer in layers {
@@ -71,11 +78,13 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
     /// What the layers are, first to last (a model file's architecture).
     public var specs: [LayerSpec] { layers.map(\.spec) }
 
-    /// Scores before the loss layer: x (n, inputs) → (n, classes), keeping what `backward` needs.
+    /// Scores before the loss layer: x (n, inputs) → (n, classes), keeping what `backward` needs; x (n,
+    /// C·H·W) is seen as (n, C, H, W) when the model has an `inputShape`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
         var y = x
+        if let inputShape, y.rank == 2 { y = y.reshaped([y.shape[0]] + inputShape) }
         // Each output handed over whole, so an activation can work in place.
         for l in layers.indices { y = layers[l].forward(consume y, isTraining: isTraining) }
         return y

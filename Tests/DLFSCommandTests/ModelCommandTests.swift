@@ -145,6 +145,18 @@ struct ModelCommandTests {
         expectUsageError(try dlfs("infer"), "give --weights (the chapter-3 network) or --model (a model of dlfs train), one of them")
     }
 
+    @Test("infer --model simple-convnet|deep-convnet needs --weights, and refuses a pickle of another net, listing both")
+    func inferConvNetRefusals() throws {
+        expectUsageError(try dlfs("infer", "--model", "simple-convnet"), "--model simple-convnet needs --weights (the book's params.pkl)")
+        expectUsageError(try dlfs("infer", "--model", "deep-convnet"), "--model deep-convnet needs --weights (the book's deep_convnet_params.pkl)")
+        let weights = try RealData.path("book/sample_weight.pkl")
+        _ = try RealData.path("mnist")
+        expectOneErrorLine(try dlfs("infer", "--model", "simple-convnet", "--weights", weights, "--data-dir", RealData.mnist),
+                           "\(weights): the weights do not fit the model (W1 is (784, 50), not (30, 1, 5, 5)): "
+                           + "expected W1 (30, 1, 5, 5), b1 (30,), W2 (4320, 100), b2 (100,), W3 (100, 10), b3 (10,); "
+                           + "found W1 (784, 50), W2 (50, 100), W3 (100, 10), b1 (50,), b2 (100,), b3 (10,)")
+    }
+
     @Test("train rejects bad arguments with one line naming the argument")
     func trainArguments() throws {
         for (arguments, message) in [

@@ -29,6 +29,12 @@ enum RealData {
         return try Dictionary(uniqueKeysWithValues: arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) })
     }
 
+    /// One of the book's pickles in `../shared/data/book` (`params.pkl`, `deep_convnet_params.pkl`), in Float.
+    static func bookWeights(_ file: String) throws -> NetworkParameters<Float> {
+        let arrays = try loadWeights(try path("\(shared)/book/\(file)"))
+        return try Dictionary(uniqueKeysWithValues: arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) })
+    }
+
     static func mnistTest() throws -> ImageSet {
         let directory = try path("\(shared)/mnist")
         return try Dataset.read(.mnist, splits: [.test], from: directory).split(.test)

@@ -1,0 +1,168 @@
+import DLFSCore
+
+/// The book's `Pooling`, max pooling: out[n, c, oy, ox] is the largest value of x (N, C, H, W) in the
+/// PH × PW window at (oy·s − pad, ox·s − pad), shape (N, C, OH, OW) with OH = (H + 2·pad − PH)/s + 1.
+/// Padding counts as zeros, as the book's im2col makes it (the book's own OH omits the pad; it only uses
+/// pad 0). Backward sends each dout to the window's first largest element (NumPy's argmax order, row by
+/// row), summing where windows overlap, as the book's col2im does.
+///
+/// Computed directly on the planes rather than through im2col: a window is a few loads, and the argmax
+/// index into the input plane is all backward needs.
+public struct Pooling<Scalar: TensorScalar>: Layer {
+    public let poolHeight: Int, poolWidth: Int
+    public let stride: Int, pad: Int
+    /// For each output element of the last training forward, the flat index of its maximum in the input
+    /// plane, or −1 when the maximum was a padding zero.
+    private var argmax: [Int32] = []
+    private var geometry: WindowGeometry?
+    private var inputShape: [Int] = []
+
+    /// The book's `Pooling(pool_h, pool_w, stride=2, pad=0)`.
+    public init(poolHeight: Int, poolWidth: Int, stride: Int = 2, pad: Int = 0) {
+        precondition(poolHeight > 0 && poolWidth > 0 && stride > 0 && pad >= 0,
+                     "Pooling: window \(poolHeight)×\(poolWidth), stride \(stride), pad \(pad)")
+        self.poolHeight = poolHeight; self.poolWidth = poolWidth; self.stride = stride; self.pad = pad
+    }
+
+    /// Where the window goes over images of `channels`×`height`×`width`.
+    public func geometry(channels: Int, height: Int, width: Int) -> WindowGeometry {
+        WindowGeometry(channels: channels, height: height, width: width, windowHeight: poolHeight,
+                       windowWidth: poolWidth, stride: stride, pad: pad)
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+        precondition(x.rank == 4, "Pooling: input \(x.shape) is not (N, C, H, W)")
+        let g = WindowGeometry(input: x.shape, windowHeight: poolHeight, windowWidth: poolWidth, stride: stride, pad: pad)
+        let planes = x.shape[0] * g.channels
+        var indices = isTraining ? [Int32](repeating: 0, count: planes * g.positions) : []
+        precondition(g.planeSize <= Int(Int32.max), "Pooling: planes of \(g.planeSize) values are too large")
+        let out = x.withUnsafeBufferPointer { x in
+            Tensor<Scalar>(shape: [planes, g.positions]) { out in
+                indices.withUnsafeMutableBufferPointer { indices in
+                    maxPool(x.baseAddress!, g, planes: planes, into: out.baseAddress!,
+                            argmax: isTraining ? indices.baseAddress : nil)
+                }
+            }
+        }
+        (argmax, geometry, inputShape) = isTraining ? (indices, g, x.shape) : ([], nil, [])
+        return out.reshaped([x.shape[0], g.channels, g.outputHeight, g.outputWidth])
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
+        guard let g = geometry else { preconditionFailure("Pooling.backward needs a training forward before it") }
+        let n = inputShape[0]
+        precondition(dout.shape == [n, g.channels, g.outputHeight, g.outputWidth],
+                     "Pooling.backward: dout \(dout.shape) for output (\(n), \(g.channels), \(g.outputHeight), \(g.outputWidth))")
+        guard needsInputGradient else { return nil }
+        return dout.withUnsafeBufferPointer { d in
+            argmax.withUnsafeBufferPointer { indices in
+                Tensor(shape: inputShape) { dx in
+                    scatterMax(d.baseAddress!, indices.baseAddress!, g, planes: n * g.channels, into: dx.baseAddress!)
+                }
+            }
+        }
+    }
+
+    public var spec: LayerSpec { .maxPooling(poolHeight: poolHeight, poolWidth: poolWidth, stride: stride, pad: pad) }
+}
+
+/// Shares `planes` (n, c) planes among the threads when there are enough values to pay for waking them.
+@inline(__always)
+private func forEachPlane(_ planes: Int, values: Int, _ body: (Int) -> Void) {
+    let parts = values < 1 << 16 ? 1 : Swift.min(planes, ComputeThreads.count)
+    let share = (planes + parts - 1) / Swift.max(parts, 1)
+    parallelFor(parts) { part in
+        for plane in (part * share)..<Swift.min(planes, (part + 1) * share) { body(plane) }
+    }
+}
+
+/// out[plane, o] = the window's maximum and, when `argmax` is given, its index in the plane (−1 for padding).
+private func maxPool<S: TensorScalar>(_ x: UnsafePointer<S>, _ g: WindowGeometry, planes: Int,
+                                      into out: UnsafeMutablePointer<S>, argmax: UnsafeMutablePointer<Int32>?) {
+    forEachPlane(planes, values: planes * g.planeSize) { plane in
+        let source = x + plane * g.planeSize, o = plane * g.positions
+        if g.pad == 0 && g.windowHeight == 2 && g.windowWidth == 2 && g.stride == 2 {
+            maxPool2x2(source, g, into: out + o, argmax: argmax.map { $0 + o })
+            return
+        }
+        for oy in 0..<g.outputHeight {
+            for ox in 0..<g.outputWidth {
+                let (value, index) = g.pad == 0 ? windowMaximumInside(source, g, oy: oy, ox: ox) : windowMaximum(source, g, oy: oy, ox: ox)
+                out[o + oy * g.outputWidth + ox] = value
+                argmax?[o + oy * g.outputWidth + ox] = index
+            }
+        }
+    }
+}
+
+/// The common 2×2 window with stride 2: the first largest of (a, b, c, d) in window order, for each output.
+@inline(__always)
+private func maxPool2x2<S: TensorScalar>(_ plane: UnsafePointer<S>, _ g: WindowGeometry, into out: UnsafeMutablePointer<S>,
+                                         argmax: UnsafeMutablePointer<Int32>?) {
+    let w = g.width
+    for oy in 0..<g.outputHeight {
+        let top = plane + 2 * oy * w, bottom = top + w, row = out + oy * g.outputWidth
+        guard let argmax else {
+            for ox in 0..<g.outputWidth {
+                let ab = top[2 * ox + 1] > top[2 * ox] ? top[2 * ox + 1] : top[2 * ox]
+                let abc = bottom[2 * ox] > ab ? bottom[2 * ox] : ab
+                row[ox] = bottom[2 * ox + 1] > abc ? bottom[2 * ox + 1] : abc
+            }
+            continue
+        }
+        for ox in 0..<g.outputWidth {
+            let i = 2 * oy * w + 2 * ox
+            var (best, index) = (top[2 * ox], i)
+            if top[2 * ox + 1] > best { (best, index) = (top[2 * ox + 1], i + 1) }
+            if bottom[2 * ox] > best { (best, index) = (bottom[2 * ox], i + w) }
+            if bottom[2 * ox + 1] > best { (best, index) = (bottom[2 * ox + 1], i + w + 1) }
+            row[ox] = best
+            argmax[oy * g.outputWidth + ox] = Int32(index)
+        }
+    }
+}
+
+/// The first largest value of a window that lies inside the plane (no padding), and its index.
+@inline(__always)
+private func windowMaximumInside<S: TensorScalar>(_ plane: UnsafePointer<S>, _ g: WindowGeometry, oy: Int, ox: Int) -> (S, Int32) {
+    let start = oy * g.stride * g.width + ox * g.stride
+    var best = plane[start], bestIndex = start
+    for y in 0..<g.windowHeight {
+        for x in 0..<g.windowWidth where plane[start + y * g.width + x] > best {
+            (best, bestIndex) = (plane[start + y * g.width + x], start + y * g.width + x)
+        }
+    }
+    return (best, Int32(bestIndex))
+}
+
+/// The first largest value of the window at (oy, ox) in window order, padding as zeros, and its index.
+@inline(__always)
+private func windowMaximum<S: TensorScalar>(_ plane: UnsafePointer<S>, _ g: WindowGeometry, oy: Int, ox: Int) -> (S, Int32) {
+    let y0 = oy * g.stride - g.pad, x0 = ox * g.stride - g.pad
+    var best: S = 0, bestIndex: Int32 = -1, first = true
+    for y in y0..<(y0 + g.windowHeight) {
+        for x in x0..<(x0 + g.windowWidth) {
+            let inside = y >= 0 && y < g.height && x >= 0 && x < g.width
+            let value = inside ? plane[y * g.width + x] : 0
+            if first || value > best {
+                (best, first) = (value, false)
+                bestIndex = inside ? Int32(y * g.width + x) : -1
+            }
+        }
+    }
+    return (best, bestIndex)
+}
+
+/// dx = zeros, then dx[plane, argmax[o]] += dout[plane, o] for every output element not taken from padding.
+private func scatterMax<S: TensorScalar>(_ dout: UnsafePointer<S>, _ argmax: UnsafePointer<Int32>, _ g: WindowGeometry,
+                                         planes: Int, into dx: UnsafeMutablePointer<S>) {
+    forEachPlane(planes, values: planes * g.planeSize) { plane in
+        let target = dx + plane * g.planeSize, o = plane * g.positions
+        target.update(repeating: 0, count: g.planeSize)
+        for k in 0..<g.positions where argmax[o + k] >= 0 { target[Int(argmax[o + k])] += dout[o + k] }
+    }
+}

@@ -1,0 +1,67 @@
+import DLFSCore
+import Testing
+
+/// im2col and col2im: the book's, as `im2colReference` and `col2imReference` write them, against its NumPy
+/// values; the fast transposed pair against those, bit for bit, on one thread and two.
+@Suite("im2col and col2im")
+struct Im2ColTests {
+    /// ((i·a + c) mod m − offset) / divisor for i in 0..<count: multiples of 1/4, exact in any order of sums.
+    static func sequence(_ shape: [Int], _ a: Int, _ c: Int, _ m: Int, _ offset: Int, _ divisor: Double) -> Tensor<Double> {
+        Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { Double((($0 * a + c) % m) - offset) / divisor })
+    }
+
+    static func expectClose(_ a: Tensor<Double>, _ b: [Double], _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.scalars == b, "\(what)", sourceLocation: sourceLocation)
+    }
+
+    @Test("Window geometry: OH = (H + 2·pad − FH) / stride + 1, as the book's")
+    func geometry() {
+        let g = WindowGeometry(channels: 3, height: 28, width: 27, windowHeight: 5, windowWidth: 4, stride: 2, pad: 1)
+        #expect(g.outputHeight == 13 && g.outputWidth == 13 && g.positions == 169 && g.patchSize == 60 && g.planeSize == 756)
+        #expect(WindowGeometry(input: [7, 16, 14, 14], windowHeight: 3, windowWidth: 3, pad: 2).outputHeight == 16)
+    }
+
+    @Test("The book's im2col and col2im, as written here, give the book's values")
+    func referenceIm2Col() {
+        let g = WindowGeometry(channels: 2, height: 3, width: 4, windowHeight: 2, windowWidth: 3, stride: 2, pad: 1)
+        let col = im2colReference(Self.sequence([1, 2, 3, 4], 7, 3, 11, 5, 4), g)
+        #expect(col.shape == [g.positions, g.patchSize])
+        Self.expectClose(col, Self.im2col, "im2col")
+        Self.expectClose(col2imReference(Self.sequence(col.shape, 3, 1, 7, 3, 2), batch: 1, g), Self.col2im, "col2im")
+    }
+
+    @Test("The fast im2col and col2im agree with the book's, on one thread and several",
+          arguments: [(2, 3, 5, 6, 3, 2, 1, 0), (1, 2, 7, 5, 3, 3, 2, 1), (8, 4, 24, 24, 3, 3, 1, 1), (3, 2, 9, 11, 4, 3, 3, 2),
+                      (6, 5, 17, 15, 5, 5, 2, 2), (2, 1, 6, 6, 2, 2, 2, 0), (2, 2, 10, 10, 5, 5, 1, 2), (2, 3, 3, 3, 7, 7, 1, 3),
+                      (2, 2, 8, 9, 3, 2, 1, 2)])
+    func fastIm2Col(_ sizes: (Int, Int, Int, Int, Int, Int, Int, Int)) {
+        let (n, c, h, w, fh, fw, stride, pad) = sizes
+        let g = WindowGeometry(channels: c, height: h, width: w, windowHeight: fh, windowWidth: fw, stride: stride, pad: pad)
+        var rng = SeededGenerator(seed: UInt64(n * 1000 + h))
+        let x = Tensor<Double>.randomUniform([n, c, h, w], in: -1..<1, using: &rng)
+        let colT = Tensor<Double>.randomUniform([g.patchSize, n * g.positions], in: -1..<1, using: &rng)
+        let expectedCol = im2colReference(x, g).transposed()
+        let expectedImage = col2imReference(colT.transposed(), batch: n, g)
+        for threads in [1, 2] {
+            ComputeThreads.withLimit(threads) {
+                #expect(im2colTransposed(x, g) == expectedCol, "\(g), \(threads) threads")
+                let image = col2imTransposed(colT, batch: n, g)
+                // Sums of the same terms in the same order: exact.
+                #expect(image == expectedImage, "\(g), \(threads) threads")
+            }
+        }
+    }
+
+    /// The book's im2col of x (1, 2, 3, 4) = ((7i + 3) mod 11 − 5) / 4 for a 2×3 window, stride 2, pad 1: shape (4, 12).
+    static let im2col: [Double] = [
+        0.0, 0.0, 0.0, 0.0, -0.5, 1.25, 0.0, 0.0, 0.0, 0.0, 1.25, 0.25, 0.0, 0.0, 0.0, 1.25, 0.25, -0.75, 0.0, 0.0, 0.0,
+        0.25, -0.75, 1.0, 0.0, 1.0, 0.0, 0.0, -0.25, -1.25, 0.0, 0.0, -1.0, 0.0, -1.25, 0.5, 0.0, -1.0, 0.75, -1.25,
+        0.5, -0.5, -1.0, 0.75, -0.25, 0.5, -0.5, 1.25,
+    ]
+
+    /// The book's col2im of ((3i + 1) mod 7 − 3) / 2 in that col's shape, back to (1, 2, 3, 4).
+    static let col2im: [Double] = [
+        1.5, 0.0, -1.5, 0.0, 1.5, 0.0, -1.5, 0.0, -1.0, 2.0, -0.5, 1.0, 0.0, 0.5, 0.5, -1.5, 0.0, 0.5, 0.5, -1.5, 1.0,
+        -1.0, 1.5, -0.5,
+    ]
+}

@@ -1,0 +1,156 @@
+import DLFSCore
+import DLFSNN
+import Testing
+
+/// Convolution and max pooling against the book's im2col-based layers in NumPy (ConvolutionFixtures), and
+/// backprop against numerical gradients (im2col and col2im have their tests in DLFSCoreTests).
+@Suite("Convolution and pooling: the book's layers and gradient checks")
+struct ConvolutionTests {
+    typealias Fixtures = ConvolutionFixtures
+
+    static func expectClose<S: TensorScalar>(_ a: Tensor<S>, _ b: [Double], _ what: String, tolerance: Double = 0,
+                                             sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.count == b.count, "\(what): \(a.count) values, expected \(b.count)", sourceLocation: sourceLocation)
+        let worst = zip(a.scalars, b).map { abs(Double($0) - $1) }.max() ?? 0
+        #expect(worst <= tolerance, "\(what): off by \(worst)", sourceLocation: sourceLocation)
+    }
+
+    /// Σ|numerical − backprop| / Σ|backprop|, the measure the gradient checks bound.
+    static func relativeDifference(_ numerical: Tensor<Double>, _ backprop: Tensor<Double>) -> Double {
+        let difference = zip(numerical.scalars, backprop.scalars).map { abs($0 - $1) }.reduce(0, +)
+        return difference / max(backprop.scalars.map(abs).reduce(0, +), .leastNormalMagnitude)
+    }
+
+    @Test("Convolution forward and backward give the book's values", arguments: Fixtures.convolutions)
+    func convolution(_ c: Fixtures.ConvolutionCase) {
+        var layer = Convolution(W: Fixtures.filters(c.filters), b: Fixtures.bias(c.filters[0]), stride: c.stride, pad: c.pad)
+        let out = layer.forward(Fixtures.input(c.input), isTraining: true)
+        #expect(out.shape == c.output)
+        Self.expectClose(out, c.out, "out")
+        let dx = layer.backward(Fixtures.gradient(c.output))
+        #expect(dx.shape == c.input)
+        Self.expectClose(dx, c.dx, "dx")
+        Self.expectClose(layer.dW, c.dW, "dW")
+        Self.expectClose(layer.db, c.db, "db")
+        // Float: every value here is a small multiple of 1/64, exact in single precision too.
+        var single = Convolution(W: Fixtures.filters(c.filters).converted(to: Float.self),
+                                 b: Fixtures.bias(c.filters[0]).converted(to: Float.self), stride: c.stride, pad: c.pad)
+        Self.expectClose(single.forward(Fixtures.input(c.input).converted(to: Float.self), isTraining: false), c.out, "Float out")
+    }
+
+    @Test("Max pooling forward and backward give the book's values", arguments: Fixtures.poolings)
+    func pooling(_ c: Fixtures.PoolingCase) {
+        var layer = Pooling<Double>(poolHeight: c.window.height, poolWidth: c.window.width, stride: c.stride, pad: c.pad)
+        let out = layer.forward(Fixtures.input(c.input), isTraining: true)
+        #expect(out.shape == c.output)
+        Self.expectClose(out, c.out, "out")
+        let dx = layer.backward(Fixtures.gradient(c.output))
+        #expect(dx.shape == c.input)
+        Self.expectClose(dx, c.dx, "dx")
+        // Inference skips the argmax (and takes another path for 2×2 windows): the same maxima.
+        var inference = Pooling<Float>(poolHeight: c.window.height, poolWidth: c.window.width, stride: c.stride, pad: c.pad)
+        Self.expectClose(inference.forward(Fixtures.input(c.input).converted(to: Float.self), isTraining: false), c.out, "Float out")
+    }
+
+    @Test("Pooling with padding takes the padding as zeros, as the book's im2col pads")
+    func paddedPooling() {
+        var layer = Pooling<Double>(poolHeight: 2, poolWidth: 2, stride: 2, pad: 1)
+        let out = layer.forward(Fixtures.input([1, 1, 4, 5]), isTraining: true)
+        #expect(out.shape == [1, 1, 3, 3])
+        Self.expectClose(out, Fixtures.paddedPooling, "out")
+        // Maxima taken from the padding (the first window's, for one) send their gradient nowhere.
+        Self.expectClose(layer.backward(Fixtures.gradient([1, 1, 3, 3])), Fixtures.paddedPoolingGradient, "dx")
+    }
+
+    @Test("Convolution and pooling give the same bits on one thread and two (shapes large enough to split)")
+    func threads() {
+        var rng = SeededGenerator(seed: 13)
+        let x = Tensor<Float>.randomUniform([16, 3, 24, 24], in: -1..<1, using: &rng)
+        let conv = Convolution<Float>(filters: 8, channels: 3, filterHeight: 3, filterWidth: 3, pad: 1, weightInit: .he, using: &rng)
+        let r = Tensor<Float>.randomUniform([16, 8, 12, 12], in: -1..<1, using: &rng)
+        var results: [[Tensor<Float>]] = []
+        for threads in [1, 2] {
+            ComputeThreads.withLimit(threads) {
+                var (c, p) = (conv, Pooling<Float>(poolHeight: 2, poolWidth: 2))
+                let out = p.forward(c.forward(x, isTraining: true), isTraining: true)
+                let dx = c.backward(p.backward(r))
+                results.append([out, dx, c.dW, c.db])
+            }
+        }
+        #expect(results[0] == results[1])
+    }
+
+    @Test("Layer specs: conv FN C FH FW stride S pad P and max-pool PH PW stride S pad P, parsed back and built")
+    func specs() {
+        let conv = LayerSpec.convolution(filters: 30, channels: 1, filterHeight: 5, filterWidth: 5, stride: 1, pad: 0)
+        let pool = LayerSpec.maxPooling(poolHeight: 2, poolWidth: 2, stride: 2, pad: 0)
+        #expect(conv.description == "conv 30 1 5 5 stride 1 pad 0" && pool.description == "max-pool 2 2 stride 2 pad 0")
+        for spec in [conv, pool, .convolution(filters: 2, channels: 3, filterHeight: 3, filterWidth: 2, stride: 2, pad: 1),
+                     .maxPooling(poolHeight: 3, poolWidth: 2, stride: 1, pad: 1)] {
+            #expect(LayerSpec(spec.description) == spec)
+            #expect(spec.makeLayer(Float.self).spec == spec)
+        }
+        let layer = conv.makeLayer(Double.self)
+        #expect(layer.parameterNames == ["W", "b"] && layer.parameters.map(\.shape) == [[30, 1, 5, 5], [30]])
+        for text in ["conv 30 1 5 5", "conv 30 1 5 5 stride 0 pad 0", "conv 30 1 5 5 stride 1 pad -1", "conv 30 0 5 5 stride 1 pad 0",
+                     "conv 30 1 5 5 pad 0 stride 1", "max-pool 2 2", "max-pool 2 stride 2 pad 0", "max-pool 2 2 stride 2 pad x"] {
+            #expect(LayerSpec(text) == nil, "\(text)")
+        }
+    }
+
+    @Test("Convolution's backprop agrees with the numerical gradient of Σ out·R for W, b and x")
+    func convolutionGradient() {
+        var rng = SeededGenerator(seed: 11)
+        let x = Tensor<Double>.randomUniform([2, 3, 7, 6], in: -1..<1, using: &rng)
+        let layer = Convolution<Double>(filters: 4, channels: 3, filterHeight: 3, filterWidth: 2, stride: 2, pad: 1,
+                                        weightInit: .he, using: &rng)
+        let outShape = [2, 4, 4, 4]
+        let r = Tensor<Double>.randomUniform(outShape, in: -1..<1, using: &rng)
+        func loss(_ w: Tensor<Double>, _ b: Tensor<Double>, _ x: Tensor<Double>) -> Double {
+            var l = Convolution(W: w, b: b, stride: 2, pad: 1)
+            return (l.forward(x, isTraining: false) * r).sum()
+        }
+        var trained = layer
+        #expect(trained.forward(x, isTraining: true).shape == outShape)
+        let dx = trained.backward(r)
+        let numericalW = numericalGradient(of: { loss($0, layer.b, x) }, at: layer.W)
+        let numericalB = numericalGradient(of: { loss(layer.W, $0, x) }, at: layer.b)
+        let numericalX = numericalGradient(of: { loss(layer.W, layer.b, $0) }, at: x)
+        #expect(Self.relativeDifference(numericalW, trained.dW) <= 1e-6)
+        #expect(Self.relativeDifference(numericalB, trained.db) <= 1e-6)
+        #expect(Self.relativeDifference(numericalX, dx) <= 1e-6)
+    }
+
+    @Test("Pooling's backprop agrees with the numerical gradient of Σ out·R, overlapping and padded windows")
+    func poolingGradient() {
+        var rng = SeededGenerator(seed: 12)
+        let x = Tensor<Double>.randomUniform([2, 2, 7, 6], in: -1..<1, using: &rng)
+        for (window, stride, pad) in [((2, 2), 2, 0), ((3, 2), 1, 0), ((3, 3), 2, 1)] {
+            var layer = Pooling<Double>(poolHeight: window.0, poolWidth: window.1, stride: stride, pad: pad)
+            let out = layer.forward(x, isTraining: true)
+            let r = Tensor<Double>.randomUniform(out.shape, in: -1..<1, using: &rng)
+            let dx = layer.backward(r)
+            let numerical = numericalGradient(of: { x in
+                var l = layer
+                return (l.forward(x, isTraining: false) * r).sum()
+            }, at: x)
+            #expect(Self.relativeDifference(numerical, dx) <= 1e-6, "window \(window), stride \(stride), pad \(pad)")
+        }
+    }
+
+    @Test("A tiny SimpleConvNet (ch07/gradient_check.py): backprop agrees with the numerical gradient")
+    func convNetGradient() {
+        var rng = SeededGenerator(seed: 7)
+        let net = Sequential<Double>.simpleConvNet(inputShape: (1, 10, 10), filters: 10, filterSize: 3, hiddenSize: 10,
+                                                   outputSize: 10, weightInit: .standardDeviation(0.01), using: &rng)
+        let x = Tensor<Double>.randomUniform([1, 1, 10, 10], in: 0..<1, using: &rng)
+        let t = Labels<Double>.indices([1])
+        let numerical = net.numericalGradient(x, t)
+        var copy = net
+        let backprop = copy.gradient(x, t)
+        #expect(backprop.names == ["W1", "b1", "W2", "b2", "W3", "b3"])
+        for ((name, n), (_, b)) in zip(numerical, backprop) {
+            #expect(Self.relativeDifference(n, b) <= 1e-6, "\(name): \(Self.relativeDifference(n, b))")
+        }
+    }
+}
