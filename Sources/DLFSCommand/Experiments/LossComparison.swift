@@ -80,6 +80,26 @@ struct LossComparisonOptions: ParsableArguments {
         try requireAtLeastOne(iters, "--iters")
         try requireAtLeastOne(batchSize, "--batch-size")
     }
+
+    /// The whole of a loss-comparison command: train each contender, print the script's lines (or the JSON
+    /// report named `experiment`), draw the smoothed losses titled `title(dataset)` on 0…yMax.
+    func run(_ experiment: String, contenders: [LossComparison.Contender], source: DatasetOptions,
+             options: ExperimentOptions, yMax: Double, title: (String) -> String) async throws {
+        let url = try options.start()
+        let data = try await ExperimentData.load(source)
+        try checkBatchSize(batchSize, fitsIn: data.train.count, "training images of \(data.info.name)")
+        let comparison = LossComparison(contenders: contenders, iterations: iters, batchSize: batchSize)
+        let outcomes = try comparison.run(on: data, seed: options.seed)
+        if options.json {
+            try printJSON(LossComparisonReport(
+                experiment: experiment, dataset: data.info.name, seed: options.seed, iterations: iters,
+                batchSize: batchSize, hidden: comparison.hiddenSizes, nets: outcomes))
+        } else {
+            LossComparison.lines(outcomes).forEach { print($0) }
+        }
+        let chart = LossComparison.chart(outcomes, title: title(data.info.name), yMax: yMax)
+        try options.draw(Panels([chart], panelWidth: 640, panelHeight: 440), to: url)
+    }
 }
 
 /// What `--json` prints for a loss comparison.

@@ -35,21 +35,8 @@ struct OptimizerCompareMNIST: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url = try options.start()
-        let data = try await ExperimentData.load(source)
-        try checkBatchSize(comparison.batchSize, fitsIn: data.train.count, "training images of \(data.info.name)")
-        let experiment = LossComparison(contenders: Self.contenders, iterations: comparison.iters,
-                                        batchSize: comparison.batchSize)
-        let outcomes = try experiment.run(on: data, seed: options.seed)
-        if options.json {
-            try printJSON(LossComparisonReport(
-                experiment: "optimizer-compare-mnist", dataset: data.info.name, seed: options.seed,
-                iterations: comparison.iters, batchSize: comparison.batchSize, hidden: experiment.hiddenSizes, nets: outcomes))
-        } else {
-            LossComparison.lines(outcomes).forEach { print($0) }
+        try await comparison.run("optimizer-compare-mnist", contenders: Self.contenders, source: source, options: options, yMax: 1) {
+            "Optimizers on \($0), \(comparison.iters) iterations of \(comparison.batchSize)"
         }
-        let title = "Optimizers on \(data.info.name), \(comparison.iters) iterations of \(comparison.batchSize)"
-        try options.draw(Panels([LossComparison.chart(outcomes, title: title, yMax: 1)], panelWidth: 640, panelHeight: 440),
-                         to: url)
     }
 }

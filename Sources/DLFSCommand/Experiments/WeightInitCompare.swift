@@ -24,21 +24,8 @@ struct WeightInitCompare: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url = try options.start()
-        let data = try await ExperimentData.load(source)
-        try checkBatchSize(comparison.batchSize, fitsIn: data.train.count, "training images of \(data.info.name)")
-        let experiment = LossComparison(contenders: Self.contenders, iterations: comparison.iters,
-                                        batchSize: comparison.batchSize)
-        let outcomes = try experiment.run(on: data, seed: options.seed)
-        if options.json {
-            try printJSON(LossComparisonReport(
-                experiment: "weight-init-compare", dataset: data.info.name, seed: options.seed,
-                iterations: comparison.iters, batchSize: comparison.batchSize, hidden: experiment.hiddenSizes, nets: outcomes))
-        } else {
-            LossComparison.lines(outcomes).forEach { print($0) }
+        try await comparison.run("weight-init-compare", contenders: Self.contenders, source: source, options: options, yMax: 2.5) {
+            "Initial weights on \($0), SGD, \(comparison.iters) iterations"
         }
-        let title = "Initial weights on \(data.info.name), SGD, \(comparison.iters) iterations"
-        try options.draw(Panels([LossComparison.chart(outcomes, title: title, yMax: 2.5)], panelWidth: 640, panelHeight: 440),
-                         to: url)
     }
 }
