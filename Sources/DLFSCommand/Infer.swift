@@ -89,18 +89,7 @@ struct Infer: AsyncParsableCommand {
     private func run(_ net: BookConvNet, weights: String) async throws {
         let info = try DatasetInfo.named(source.datasetName)
         let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
-        var model = net.model()
-        let arrays = try loadWeights(weights)
-        do {
-            let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) },
-                                            uniquingKeysWith: { first, _ in first })
-            try model.loadParameters(parameters)
-        } catch let error as NetworkParameterError {
-            throw CommandFailure("\(weights): \(error)")
-        } catch var error as WeightFileError {
-            error.file = weights
-            throw error
-        }
+        let model: Sequential<Float> = try net.trained(weights: weights)
         try checkInputs(of: model, fit: set.featureCount, classes: info.classCount, file: weights)
         try measure(model, named: net.rawValue, weights: weights, on: set, info)
     }
@@ -145,20 +134,6 @@ struct Infer: AsyncParsableCommand {
         let images: any ExampleSet = normalize ? set : TensorExamples(
             features: set.tensors(normalize: false).images, labels: labels, classCount: info.classCount)
         return (info, net, images, labels)
-    }
-}
-
-/// The book's trained ConvNets that `dlfs infer --model NAME --weights FILE` builds.
-enum BookConvNet: String, CaseIterable {
-    case simpleConvNet = "simple-convnet", deepConvNet = "deep-convnet"
-
-    /// The book's file of its trained parameters.
-    var weightFile: String { self == .simpleConvNet ? "params.pkl" : "deep_convnet_params.pkl" }
-
-    /// The net in the book's default configuration, for MNIST; its weights are replaced by the file's.
-    func model() -> Sequential<Float> {
-        var rng = SeededGenerator(seed: 0)
-        return self == .simpleConvNet ? .simpleConvNet(using: &rng) : .deepConvNet(using: &rng)
     }
 }
 

@@ -2,22 +2,32 @@ import ArgumentParser
 import DLFS
 import Foundation
 
-/// `dlfs train`: a multi-layer net (the book's two-layer net by default) trained with mini-batches, one
-/// accuracy line per epoch.
+/// `dlfs train`: a multi-layer net (the book's two-layer net by default) or one of the book's ConvNets
+/// trained with mini-batches, one accuracy line per epoch.
 struct Train: AsyncParsableCommand {
     enum DType: String, ExpressibleByArgument, CaseIterable { case float32, float64 }
 
     static let configuration = CommandConfiguration(
-        abstract: "Train a net of affine layers (the chapter-4/5 two-layer net by default) on mini-batches.",
+        abstract: "Train a net on mini-batches: affine layers (the chapter-4/5 two-layer net by default) or a ConvNet.",
         discussion: """
             Prints `train acc, test acc | a, b` once an epoch as the book's train_neuralnet.py (17 lines for \
             10,000 iterations of batch 100 over 60,000 images); with --epochs, also the final test accuracy \
             as the book's Trainer. A progress bar with the rate and ETA goes to stderr when it is a terminal. \
             The same seed gives the same lines with any number of threads.
+
+            --model simple-convnet or deep-convnet trains the book's ConvNet with the defaults of its script             (ch07/train_convnet.py, ch08/train_deepnet.py): 20 epochs of batch 100, Adam lr 0.001, the             accuracies of each epoch on the first 1,000 images of each set, then the final test accuracy on             all of them. --hidden gives their hidden affine layer's size.
             """)
 
+    /// What `--model` builds: affine layers (`--hidden`, `--activation`, …) or one of the book's ConvNets.
+    enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
+        case mlp, simpleConvNet = "simple-convnet", deepConvNet = "deep-convnet"
+        var convNet: BookConvNet? { BookConvNet(rawValue: rawValue) }
+    }
+
     @OptionGroup var source: DatasetOptions
-    @Option(help: "Iterations (mini-batches); the default is 10,000 unless --epochs is given.")
+    @Option(help: "The net: mlp (affine layers; the default), simple-convnet or deep-convnet (the book's ConvNets).")
+    var model: ModelChoice = .mlp
+    @Option(help: "Iterations (mini-batches); the default is 10,000 (mlp) or 20 epochs (ConvNets) unless --epochs is given.")
     var iters: Int?
     @Option(help: "Epochs of the training set, as the book's Trainer: iterations = int(epochs × examples / batch size).")
     var epochs: Double?
@@ -25,14 +35,14 @@ struct Train: AsyncParsableCommand {
     var batchSize = 100
     @Option(help: "Learning rate (default: 0.1 for sgd as train_neuralnet.py; the book's class default otherwise).")
     var lr: Double?
-    @Option(help: "Hidden layer sizes, comma-separated: 50, or 100,100,100 for four affine layers.")
-    var hidden = "50"
-    @Option(help: "Hidden activation: sigmoid (chapter 4), relu (chapter 5) or tanh.")
-    var activation: HiddenActivation = .sigmoid
-    @Option(name: .customLong("init"), help: "Initial weights: std:0.01 (a fixed σ), xavier (√(1/n)) or he (√(2/n)).")
-    var weightInit = "std:0.01"
-    @Option(help: "The optimizer: sgd, momentum, nesterov, adagrad, rmsprop or adam (the book's common/optimizer.py).")
-    var optimizer: OptimizerName = .sgd
+    @Option(help: "Hidden layer sizes, comma-separated: 50 (the default), or 100,100,100 for four affine layers; one size for a ConvNet's hidden affine layer (the book: 100, 50).")
+    var hidden: String?
+    @Option(help: "Hidden activation of mlp: sigmoid (chapter 4; the default), relu (chapter 5) or tanh.")
+    var activation: HiddenActivation?
+    @Option(name: .customLong("init"), help: "Initial weights: std:0.01 (a fixed σ; the default), xavier (√(1/n)) or he (√(2/n)); deep-convnet always uses he.")
+    var weightInit: String?
+    @Option(help: "The optimizer: sgd (mlp's default), momentum, nesterov, adagrad, rmsprop or adam (the ConvNets' default), as the book's common/optimizer.py.")
+    var optimizer: OptimizerName?
     @Flag(help: "Batch normalisation after each hidden affine layer (the book's MultiLayerNetExtend).")
     var batchNorm = false
     @Option(help: "Dropout after each hidden activation, with this ratio (0 to 1, e.g. 0.15).")
@@ -49,6 +59,8 @@ struct Train: AsyncParsableCommand {
     var dtype: DType?
     @Option(help: "Compute threads (0: one per core).")
     var threads = 0
+    @Option(help: "Images of each set scored for the per-epoch accuracies (the book's evaluate_sample_num_per_epoch): all for mlp, 1000 for the ConvNets; the final test accuracy uses all.")
+    var evaluationSamples: Int?
     @Option(help: "Write the trained model to this safetensors file (atomically, only on success); `dlfs infer --model` reads it.")
     var save: String?
     @Option(help: "Write the loss and accuracy curves to this SVG file.")
@@ -72,30 +84,52 @@ struct Train: AsyncParsableCommand {
         if let lr { guard lr.isFinite && lr > 0 else { throw ValidationError("--lr must be a positive number, not \(lr)") } }
         _ = try hiddenSizes()
         _ = try initialWeights()
+        if let evaluationSamples { try requireAtLeastOne(evaluationSamples, "--evaluation-samples") }
+        if let convNet = model.convNet {
+            let mlpOnly: [(Bool, String)] = [(activation != nil, "--activation"), (batchNorm, "--batch-norm"), (dropout != nil, "--dropout"),
+                                             (weightInit != nil && convNet == .deepConvNet, "--init")]
+            if let (_, option) = mlpOnly.first(where: \.0) {
+                throw ValidationError("\(option) is an option of --model mlp; \(convNet.rawValue) is the book's net as it stands")
+            }
+            guard gradient == .backprop else { throw ValidationError("--gradient numerical is for --model mlp (a ConvNet would take days)") }
+        }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more, not \(threads)") }
         if let save, !save.hasSuffix(".safetensors") {
             throw ValidationError("--save '\(save)': the model is written as safetensors; give a name ending in .safetensors")
         }
     }
 
+    /// The hidden layers' sizes: given, or the book's (50 for the two-layer net, 100 and 50 for the ConvNets).
     func hiddenSizes() throws -> [Int] {
-        try hidden.split(separator: ",", omittingEmptySubsequences: false).map { part in
+        let hidden = self.hidden ?? String(model.convNet?.hiddenSize ?? 50)
+        let sizes = try hidden.split(separator: ",", omittingEmptySubsequences: false).map { part in
             let text = part.trimmingCharacters(in: .whitespaces)
             guard let size = Int(text) else { throw ValidationError("--hidden '\(hidden)': '\(text)' is not a whole number") }
             try requireCount(size, "--hidden", atMost: maximumLayerWidth)
             return size
         }
+        if model.convNet != nil && sizes.count != 1 {
+            throw ValidationError("--hidden '\(hidden)': \(model.rawValue) has one hidden affine layer; give one size")
+        }
+        return sizes
     }
 
     func initialWeights() throws -> WeightInit {
-        guard let value = WeightInit(weightInit) else {
-            throw ValidationError("--init '\(weightInit)': give std:SIGMA (a positive number), xavier or he")
+        let text = weightInit ?? "std:0.01"
+        guard let value = WeightInit(text) else {
+            throw ValidationError("--init '\(text)': give std:SIGMA (a positive number), xavier or he")
         }
         return value
     }
 
+    /// The optimizer: given, or the one of the book's script (SGD for train_neuralnet.py, Adam for the ConvNets').
+    var optimizerName: OptimizerName { optimizer ?? (model.convNet == nil ? .sgd : .adam) }
+
     /// The learning rate: given, or the one of the book's script for this optimizer.
-    var learningRate: Double { lr ?? (optimizer == .sgd ? 0.1 : optimizer.defaultLearningRate) }
+    var learningRate: Double { lr ?? (optimizerName == .sgd && model == .mlp ? 0.1 : optimizerName.defaultLearningRate) }
+
+    /// The hidden activation of mlp.
+    var hiddenActivation: HiddenActivation { activation ?? .sigmoid }
 
     func run() async throws {
         ComputeThreads.count = threads
@@ -116,13 +150,12 @@ struct Train: AsyncParsableCommand {
     private func run<S: TensorScalar>(_: S.Type, _ info: DatasetInfo, _ trainSet: ImageSet, _ testSet: ImageSet,
                                       _ loadSeconds: Double, _ saveURL: URL?, _ plotURL: URL?) throws {
         var rng = SeededGenerator(seed: seed)
-        var model = Sequential<S>.multiLayerNet(
-            inputSize: trainSet.featureCount, hiddenSizes: try hiddenSizes(), outputSize: info.classCount,
-            activation: activation, weightInit: try initialWeights(), batchNormalization: batchNorm, dropout: dropout,
-            weightDecay: weightDecay, using: &rng)
-        var optimizer = self.optimizer.make(S.self, learningRate: learningRate)
+        var model = try makeModel(S.self, trainSet, classCount: info.classCount, using: &rng)
+        var optimizer = optimizerName.make(S.self, learningRate: learningRate)
         var options = TrainingOptions()
         (options.batchSize, options.sampling, options.gradient) = (batchSize, sampling, gradient)
+        options.evaluationSampleCount = evaluationSamples ?? (self.model == .mlp ? nil : 1000)
+        let epochs = self.epochs ?? (iters == nil && self.model != .mlp ? 20 : nil)
         if let epochs { options.setEpochs(epochs, trainCount: trainSet.count) } else { options.iterations = iters ?? 10_000 }
         guard options.iterations <= maximumIterations else {
             throw CommandFailure("--epochs \(epochs!) makes \(options.iterations) iterations, more than \(maximumIterations)")
@@ -147,12 +180,14 @@ struct Train: AsyncParsableCommand {
         }
         if let saveURL { try saveModel(model, history, info, options, to: saveURL) }
         if let plotURL {
-            let title = "\(info.name), \(hidden) \(activation.rawValue), \(self.optimizer.rawValue)"
+            let net = self.model == .mlp ? "\(try hiddenSizes().map(String.init).joined(separator: ",")) \(hiddenActivation.rawValue)" : self.model.rawValue
+            let title = "\(info.name), \(net), \(optimizerName.rawValue)"
             try writeFigure({ try trainingCurves(history, title: title).write(to: plotURL) }, to: plotURL)
         }
         let report = TrainReport(
-            dataset: info.name, dtype: S.self == Float.self ? "float32" : "float64", activation: activation.rawValue,
-            gradient: gradient.rawValue, optimizer: self.optimizer.rawValue, weightInit: try initialWeights().description,
+            dataset: info.name, model: self.model.rawValue, dtype: S.self == Float.self ? "float32" : "float64",
+            activation: self.model == .mlp ? hiddenActivation.rawValue : nil, gradient: gradient.rawValue,
+            optimizer: optimizerName.rawValue, weightInit: self.model == .deepConvNet ? "he" : try initialWeights().description,
             layers: model.specs.map(\.description), iterations: options.iterations, batchSize: batchSize,
             learningRate: learningRate, hidden: try hiddenSizes(), seed: seed, threads: ComputeThreads.count,
             epochs: history.epochs, finalTrainAccuracy: history.epochs.last?.trainAccuracy ?? 0,
@@ -168,11 +203,26 @@ struct Train: AsyncParsableCommand {
         }
     }
 
+    /// The net `--model` names, for the training set's images and the dataset's classes.
+    private func makeModel<S: TensorScalar>(_: S.Type, _ trainSet: ImageSet, classCount: Int,
+                                            using rng: inout SeededGenerator) throws -> Sequential<S> {
+        guard let convNet = model.convNet else {
+            return .multiLayerNet(inputSize: trainSet.featureCount, hiddenSizes: try hiddenSizes(), outputSize: classCount,
+                                  activation: hiddenActivation, weightInit: try initialWeights(), batchNormalization: batchNorm,
+                                  dropout: dropout, weightDecay: weightDecay, using: &rng)
+        }
+        var net: Sequential<S> = convNet.model(inputShape: (1, trainSet.rows, trainSet.columns), classes: classCount,
+                                               hiddenSize: try hiddenSizes()[0],
+                                               weightInit: try initialWeights(), using: &rng)
+        net.weightDecay = weightDecay
+        return net
+    }
+
     /// The model as safetensors: its architecture, and what produced it, in the metadata.
     private func saveModel<S>(_ model: Sequential<S>, _ history: TrainingHistory, _ info: DatasetInfo,
                               _ options: TrainingOptions, to url: URL) throws {
         try model.save(to: url.path, metadata: [
-            "dataset": info.name, "optimizer": optimizer.rawValue, "learning_rate": String(learningRate),
+            "dataset": info.name, "optimizer": optimizerName.rawValue, "learning_rate": String(learningRate),
             "init": try initialWeights().description, "iterations": String(options.iterations),
             "batch_size": String(batchSize), "seed": String(seed), "test_accuracy": String(history.finalTestAccuracy),
         ])
@@ -198,7 +248,9 @@ struct LossSummary: Encodable {
 }
 
 private struct TrainReport: Encodable {
-    var dataset, dtype, activation, gradient, optimizer, weightInit: String
+    var dataset, model, dtype: String
+    var activation: String?
+    var gradient, optimizer, weightInit: String
     var layers: [String]
     var iterations, batchSize: Int
     var learningRate: Double

@@ -15,7 +15,7 @@ public func numericalDiff<Scalar: TensorScalar>(_ f: (Scalar) throws -> Scalar, 
 }
 
 /// The gradient of `f` at `x` (any shape) by central differences, one element at a time, as the book's
-/// `numerical_gradient`: each element is moved by +h then −h and restored exactly.
+/// `numerical_gradient`: each element is moved by +h then −h (h = `step`, the book's 1e-4) and restored exactly.
 ///
 /// `f` is handed the perturbed tensor itself, so it must compute from its argument, not from some other
 /// variable that merely shares storage with `x` (the book's closures rely on NumPy aliasing; Swift's value
@@ -25,9 +25,9 @@ public func numericalDiff<Scalar: TensorScalar>(_ f: (Scalar) throws -> Scalar, 
 /// numericalGradient(of: { $0[0] * $0[0] + $0[1] * $0[1] }, at: Tensor<Double>([3, 4]))   // ≈ [6, 8]
 /// ```
 public func numericalGradient<Scalar: TensorScalar>(
-    of f: (Tensor<Scalar>) throws -> Scalar, at x: Tensor<Scalar>
+    of f: (Tensor<Scalar>) throws -> Scalar, at x: Tensor<Scalar>, step: Double = numericalStep
 ) rethrows -> Tensor<Scalar> {
-    let h = Scalar(numericalStep)
+    let h = Scalar(step)
     var x = x
     var grad = [Scalar](repeating: 0, count: x.count)
     for i in 0..<x.count {

@@ -141,16 +141,16 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
     }
 
     /// ∂loss/∂parameter by central differences, the book's `numerical_gradient`: every element of every
-    /// parameter moved by ±1e-4 and the whole loss recomputed (2 forward passes per element: for small
-    /// nets and gradient checks).
-    public func numericalGradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> NamedTensors<Scalar> {
+    /// parameter moved by ±`step` (the book's 1e-4) and the whole loss recomputed (2 forward passes per
+    /// element: for small nets and gradient checks).
+    public func numericalGradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>, step: Double = numericalStep) -> NamedTensors<Scalar> {
         var result = NamedTensors<Scalar>()
         for (k, (name, value)) in parameters.enumerated() {
             let gradient = DLFSNN.numericalGradient(of: { nudged in
                 var model = self
                 model.replaceParameter(at: k, with: nudged)
                 return model.loss(x, t, isTraining: true)
-            }, at: value)
+            }, at: value, step: step)
             result.append(name, gradient)
         }
         return result

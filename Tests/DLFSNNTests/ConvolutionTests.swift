@@ -153,4 +153,40 @@ struct ConvolutionTests {
             #expect(Self.relativeDifference(n, b) <= 1e-6, "\(name): \(Self.relativeDifference(n, b))")
         }
     }
+
+    @Test("A small DeepConvNet (8 × 8 inputs, dropout masks frozen): backprop agrees with central differences on a sample of every parameter's elements")
+    func deepConvNetGradient() throws {
+        var rng = SeededGenerator(seed: 11)
+        var net = Sequential<Double>.deepConvNet(inputShape: (1, 8, 8), hiddenSize: 10, outputSize: 10, using: &rng)
+        let x = Tensor<Double>.randomUniform([2, 1, 8, 8], in: 0..<1, using: &rng)
+        let t = Labels<Double>.indices([3, 8])
+        net.freezeDropoutMasks()
+        var copy = net
+        let backprop = copy.gradient(x, t)
+        #expect(backprop.names == (1...8).flatMap { ["W\($0)", "b\($0)"] })
+        let parameters = Dictionary(uniqueKeysWithValues: net.parameters.map { ($0.name, $0.tensor) })
+        var kinks = 0
+        for (name, gradient) in backprop {
+            // About 150 elements of each parameter, spread over it: 72,000 elements would take minutes.
+            let stride = max(1, gradient.count / 150)
+            let sample = Array(Swift.stride(from: 0, to: gradient.count, by: stride))
+            func centralDifferences(step: Double) throws -> [Double] {
+                try sample.map { i in
+                    func loss(_ shift: Double) throws -> Double {
+                        var nudged = parameters, model = net
+                        nudged[name]!.withUnsafeMutableBufferPointer { $0[i] += shift }
+                        try model.loadParameters(nudged)
+                        return model.loss(x, t, isTraining: true)
+                    }
+                    return try (loss(step) - loss(-step)) / (2 * step)
+                }
+            }
+            let comparison = GradientComparison(name: name, numerical: try centralDifferences(step: 1e-4),
+                                                backprop: sample.map { gradient.scalars[$0] },
+                                                finerStep: try centralDifferences(step: 1e-6))
+            #expect(comparison.relativeDifference <= 1e-6, "\(comparison)")
+            kinks += comparison.kinks ?? 0
+        }
+        #expect(kinks < 20, "\(kinks) of about 2,400 sampled elements straddle a kink")
+    }
 }

@@ -29,7 +29,7 @@ struct BatchNormGradientCheck: AsyncParsableCommand {
         var experiment, dataset: String
         var batchSize: Int
         var seed: UInt64
-        var parameters: [GradCheckRow]
+        var parameters: [GradientComparison]
     }
 
     func validate() throws { try requireAtLeastOne(batchSize, "--batch-size") }
@@ -45,12 +45,12 @@ struct BatchNormGradientCheck: AsyncParsableCommand {
                                                    outputSize: info.classCount, weightInit: .he,
                                                    batchNormalization: true, using: &rng)
         let numerical = try Self.numericalGradient(net, x, t)
-        let rows = GradCheckRow.compare(numerical, net.gradient(x, t))
+        let rows = GradientComparison.compare(numerical, net.gradient(x, t))
         if json {
             try printJSON(Report(experiment: "batch-norm-gradient-check", dataset: info.name, batchSize: batchSize,
                                  seed: seed, parameters: rows))
         } else {
-            GradCheckRow.printLines(rows)
+            GradientComparison.printLines(rows, separator: ":")
         }
     }
 
