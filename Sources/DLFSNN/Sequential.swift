@@ -107,7 +107,7 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         guard weightDecay != 0 else { return 0 }
         var total: Scalar = 0
         for (name, w) in parameters where name.hasPrefix("W") {
-            total += Scalar(0.5 * weightDecay) * numpySum(w.scalars.map { $0 * $0 })
+            total += Scalar(0.5 * weightDecay) * w.withUnsafeBufferPointer { numpySumOfSquares($0) }
         }
         return total
     }
@@ -131,7 +131,10 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         }
         guard weightDecay != 0 else { return (loss, gradients) }
         let lambda = Scalar(weightDecay)
-        let decayed = zip(gradients, parameters).map { g, p in p.name.hasPrefix("W") ? g.tensor + lambda * p.tensor : g.tensor }
+        // dW + λ·W in one pass, each product rounded before the sum as NumPy's `grads + lambda * W`.
+        let decayed = zip(gradients, parameters).map { g, p in
+            p.name.hasPrefix("W") ? g.tensor.zipWith(p.tensor) { dw, w in dw + lambda * w } : g.tensor
+        }
         return (loss, NamedTensors(names: parameters.names, tensors: decayed))
     }
 

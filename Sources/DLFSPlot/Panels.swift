@@ -33,21 +33,31 @@ public struct Panels: Sendable {
     }
 
     public var document: SVGDocument {
-        let top = title == nil ? 0.0 : 30
         let (perRow, rows) = grid
-        var svg = SVGDocument(width: panelWidth * Double(perRow), height: panelHeight * Double(rows) + top)
-        if let title {
-            svg.text(title, at: Point(svg.width / 2, 22), size: 16, anchor: .middle, weight: "bold")
-        }
-        for (i, chart) in charts.enumerated() {
-            let (row, column) = i.quotientAndRemainder(dividingBy: perRow)
-            let frame = Rect(x: panelWidth * Double(column), y: top + panelHeight * Double(row),
-                             width: panelWidth, height: panelHeight)
-            chart.draw(into: &svg, frame: frame)
-        }
+        var svg = SVGDocument(width: panelWidth * Double(perRow), height: panelHeight * Double(rows) + titleHeight)
+        draw(into: &svg, frame: Rect(x: 0, y: 0, width: svg.width, height: svg.height))
         return svg
     }
 
+    private var titleHeight: Double { title == nil ? 0 : 30 }
+
     /// Writes the panels as one SVG file (atomically).
     public func write(to url: URL) throws { try document.write(to: url) }
+}
+
+/// Panels are a chart themselves, so a figure can stack grids (each with its title) in one file; inside a
+/// frame the panels share its size.
+extension Panels: Chart {
+    public func draw(into svg: inout SVGDocument, frame: Rect) {
+        let (perRow, rows) = grid
+        let (width, height) = (frame.width / Double(perRow), (frame.height - titleHeight) / Double(rows))
+        if let title {
+            svg.text(title, at: Point(frame.x + frame.width / 2, frame.y + 22), size: 16, anchor: .middle, weight: "bold")
+        }
+        for (i, chart) in charts.enumerated() {
+            let (row, column) = i.quotientAndRemainder(dividingBy: perRow)
+            chart.draw(into: &svg, frame: Rect(x: frame.x + width * Double(column), y: frame.y + titleHeight + height * Double(row),
+                                               width: width, height: height))
+        }
+    }
 }

@@ -2,11 +2,11 @@ import ArgumentParser
 import DLFS
 import Foundation
 
-/// `dlfs experiment NAME`: the book's chapter-6 scripts, one subcommand each, printing the script's lines
+/// `dlfs experiment NAME`: the book's chapter 6-8 scripts, one subcommand each, printing the script's lines
 /// and drawing its figure.
 struct Experiment: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The book's chapter-6 experiments (ch06/*.py): their printed lines and their figures.",
+        abstract: "The book's chapter 6-8 experiments (ch06, ch07, ch08 scripts): their printed lines and their figures.",
         discussion: """
             Each subcommand runs one script with its settings (MNIST by default, as the book; \
             --dataset fashion-mnist works everywhere), prints the script's lines (--json: one JSON object \
@@ -23,6 +23,10 @@ struct Experiment: AsyncParsableCommand {
             OverfitWeightDecay.self,
             OverfitDropout.self,
             HyperparameterOptimization.self,
+            VisualizeFilter.self,
+            ApplyFilter.self,
+            Misclassified.self,
+            HalfFloat.self,
         ])
 }
 
@@ -138,4 +142,9 @@ private final class JobBoard<T>: @unchecked Sendable {
             }
         }
     }
+}
+
+/// `validate()`'s check for an experiment whose output is its picture: `--plot` must be given.
+func requirePlot(_ options: ExperimentOptions) throws {
+    guard options.plot != nil else { throw ValidationError("--plot FILE.svg is needed: this experiment's result is its figure") }
 }
