@@ -165,8 +165,24 @@ extension Tensor: Equatable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// The shape and type on one line, then the values nested by axis as NumPy prints an array: rows on
+    /// lines of their own, and beyond 1,000 elements only the first and last three along each axis.
+    ///
+    ///     Tensor<Float>(shape: [2, 3])
+    ///     [[1.0, 2.0, 3.0],
+    ///      [4.0, 5.0, 6.0]]
     public var description: String {
-        let shown = scalars.prefix(20).map { "\($0)" }.joined(separator: ", ")
-        return "Tensor\(shape)[\(shown)\(count > 20 ? ", …" : "")]"
+        let values = scalars
+        let elided = count > 1000
+        func render(_ axis: Int, _ offset: Int) -> String {
+            guard axis < rank else { return "\(values[offset])" }
+            let length = shape[axis], stride = shape[(axis + 1)...].reduce(1, *)
+            let indices: [Int?] = elided && length > 6 ? [0, 1, 2, nil, length - 3, length - 2, length - 1] : (0..<length).map { $0 }
+            let parts = indices.map { index in index.map { render(axis + 1, offset + $0 * stride) } ?? "..." }
+            // The innermost axis on one line; outer axes one part per line, blank lines between blocks.
+            let separator = axis == rank - 1 ? ", " : "," + String(repeating: "\n", count: rank - 1 - axis) + String(repeating: " ", count: axis + 1)
+            return "[" + parts.joined(separator: separator) + "]"
+        }
+        return "Tensor<\(Scalar.self)>(shape: \(shape))\n" + render(0, 0)
     }
 }

@@ -314,3 +314,24 @@ private func expectTensor<S: TensorScalar>(
                 sourceLocation: sourceLocation)
     }
 }
+
+@Suite("Tensor description")
+struct TensorDescriptionTests {
+    @Test("A tensor prints its type and shape, then its values nested by axis as NumPy does")
+    func smallTensors() {
+        #expect(Tensor<Float>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).description == "Tensor<Float>(shape: [2, 3])\n[[1.0, 2.0, 3.0],\n [4.0, 5.0, 6.0]]")
+        #expect(Tensor<Double>(shape: [3], scalars: [0.5, -1, 2]).description == "Tensor<Double>(shape: [3])\n[0.5, -1.0, 2.0]")
+        let cube = Tensor<Float>(shape: [2, 2, 2], scalars: (0..<8).map(Float.init))
+        #expect(cube.description == "Tensor<Float>(shape: [2, 2, 2])\n[[[0.0, 1.0],\n  [2.0, 3.0]],\n\n [[4.0, 5.0],\n  [6.0, 7.0]]]")
+    }
+
+    @Test("Beyond 1,000 elements each long axis shows its first and last three, as NumPy's summary")
+    func largeTensors() {
+        let big = Tensor<Float>(shape: [100, 20], scalars: (0..<2000).map(Float.init))
+        let lines = big.description.split(separator: "\n").map(String.init)
+        #expect(lines.count == 8)
+        #expect(lines[1] == "[[0.0, 1.0, 2.0, ..., 17.0, 18.0, 19.0],")
+        #expect(lines[4] == " ...,")
+        #expect(lines[7] == " [1980.0, 1981.0, 1982.0, ..., 1997.0, 1998.0, 1999.0]]")
+    }
+}
