@@ -85,7 +85,7 @@ func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// Resolves a `--plot` path and checks it names an SVG file.
+/// Resolves a `--plot` path and checks it names an SVG file that is absent or regular.
 func plotURL(_ path: String) throws -> URL {
     guard path.lowercased().hasSuffix(".svg") else {
         throw CommandFailure("--plot '\(path)': only SVG output is supported; give a file name ending in .svg")
@@ -96,6 +96,7 @@ func plotURL(_ path: String) throws -> URL {
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
         throw CommandFailure("--plot '\(path)': directory \(directory) does not exist")
     }
+    do { try existingRegularFile(at: path) } catch { throw CommandFailure("--plot '\(path)': \(error.reason)") }
     return url
 }
 

@@ -226,7 +226,8 @@ func peakResidentMiB() -> Double {
     #endif
 }
 
-/// Checks that an output file's directory exists before hours of work go into it.
+/// Checks that an output file's directory exists, and that the file is absent or regular, before hours of
+/// work go into it.
 func outputURL(_ path: String, option: String) throws -> URL {
     let url = URL(fileURLWithPath: path)
     var isDirectory: ObjCBool = false
@@ -234,8 +235,6 @@ func outputURL(_ path: String, option: String) throws -> URL {
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
         throw CommandFailure("\(option) '\(path)': directory \(directory) does not exist")
     }
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw CommandFailure("\(option) '\(path)' is a directory")
-    }
+    do { try existingRegularFile(at: path) } catch { throw CommandFailure("\(option) '\(path)': \(error.reason)") }
     return url
 }
