@@ -108,12 +108,12 @@ private let datasetRows: [DatasetRow] = [
     DatasetRow("a directory where the images file should be") { d in
         try FileManager.default.removeItem(atPath: d.imagesPath)
         try FileManager.default.createDirectory(atPath: d.imagesPath, withIntermediateDirectories: false)
-        return "\(d.imagesPath): not a regular file"
+        return "\(d.imagesPath): is not a regular file"
     },
     DatasetRow("a named pipe where the labels file should be (must not block)") { d in
         try FileManager.default.removeItem(atPath: d.labelsPath)
         try BrokenFile.makeFIFO(at: d.labelsPath)
-        return "\(d.labelsPath): not a regular file"
+        return "\(d.labelsPath): is not a regular file"
     },
 ]
 
