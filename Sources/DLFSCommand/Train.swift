@@ -17,15 +17,15 @@ struct Train: AsyncParsableCommand {
             """)
 
     @OptionGroup var source: DatasetOptions
-    @Option(help: "Iterations (mini-batches); the default is 10,000 unless --epochs is given.")
+    @Option(parsing: .unconditional, help: "Iterations (mini-batches); the default is 10,000 unless --epochs is given.")
     var iters: Int?
-    @Option(help: "Epochs of the training set, as the book's Trainer: iterations = int(epochs × examples / batch size).")
+    @Option(parsing: .unconditional, help: "Epochs of the training set, as the book's Trainer: iterations = int(epochs × examples / batch size).")
     var epochs: Double?
-    @Option(help: "Images per mini-batch.")
+    @Option(parsing: .unconditional, help: "Images per mini-batch.")
     var batchSize = 100
-    @Option(help: "Learning rate (default: 0.1 for sgd as train_neuralnet.py; the book's class default otherwise).")
+    @Option(parsing: .unconditional, help: "Learning rate (default: 0.1 for sgd as train_neuralnet.py; the book's class default otherwise).")
     var lr: Double?
-    @Option(help: "Hidden layer sizes, comma-separated: 50, or 100,100,100 for four affine layers.")
+    @Option(parsing: .unconditional, help: "Hidden layer sizes, comma-separated: 50, or 100,100,100 for four affine layers.")
     var hidden = "50"
     @Option(help: "Hidden activation: sigmoid (chapter 4), relu (chapter 5) or tanh.")
     var activation: HiddenActivation = .sigmoid
@@ -35,9 +35,9 @@ struct Train: AsyncParsableCommand {
     var optimizer: OptimizerName = .sgd
     @Flag(help: "Batch normalisation after each hidden affine layer (the book's MultiLayerNetExtend).")
     var batchNorm = false
-    @Option(help: "Dropout after each hidden activation, with this ratio (0 to 1, e.g. 0.15).")
+    @Option(parsing: .unconditional, help: "Dropout after each hidden activation, with this ratio (0 to 1, e.g. 0.15).")
     var dropout: Double?
-    @Option(help: "L2 weight decay λ: λ/2·ΣW² added to the loss (e.g. 0.1 for overfit_weight_decay.py).")
+    @Option(parsing: .unconditional, help: "L2 weight decay λ: λ/2·ΣW² added to the loss (e.g. 0.1 for overfit_weight_decay.py).")
     var weightDecay = 0.0
     @Option(help: "Seed of the weights and the batches.")
     var seed: UInt64 = 42
@@ -47,7 +47,7 @@ struct Train: AsyncParsableCommand {
     var sampling: BatchSampling = .withReplacement
     @Option(help: "float32, or float64 as the book's NumPy (default: float32; float64 for --gradient numerical).")
     var dtype: DType?
-    @Option(help: "Compute threads (0: one per core).")
+    @Option(parsing: .unconditional, help: "Compute threads (0: one per core).")
     var threads = 0
     @Option(help: "Write the trained model to this safetensors file (atomically, only on success); `dlfs infer --model` reads it.")
     var save: String?
@@ -104,6 +104,7 @@ struct Train: AsyncParsableCommand {
         let data = try await Dataset.load(info, dataDir: source.dataDir)
         let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
         try checkBatchSize(batchSize, fitsIn: trainSet.count, "training images of \(info.name)")
+        try checkLayerSizes([trainSet.featureCount] + hiddenSizes() + [info.classCount], batchSize: batchSize)
         let saveURL = try save.map { try outputURL($0, option: "--save") }
         let plotURL = try plot.map { try DLFSCommand.plotURL($0) }
         let loadSeconds = Timing.now() - t0
