@@ -147,6 +147,22 @@ struct BadDatasetInputTests {
         expectOneErrorLine(try directory.show(), "\(directory.imagesPath): cannot open: Permission denied")
     }
 
+    /// Without search permission on the directory its files cannot even be looked up: that is not "missing".
+    /// Root, whom permissions do not stop, runs dlfs as nobody through setpriv.
+    @Test("a directory that cannot be searched is reported as such, not as missing",
+          .enabled(if: !BrokenFile.runningAsRoot || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func unsearchableDirectory() throws {
+        let directory = try DatasetDirectory()
+        defer {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+            directory.cleanUp()
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: directory.path)
+        let wrapper = BrokenFile.runningAsRoot ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
+        expectOneErrorLine(try dlfs(["show", "--data-dir", directory.path], wrapper: wrapper),
+                           "\(directory.path): cannot look inside for t10k-images-idx3-ubyte.gz: Permission denied")
+    }
+
     @Test("--data-dir that does not exist, or is a file")
     func dataDirectoryItself() throws {
         let directory = try DatasetDirectory()
