@@ -35,6 +35,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(
             name: "DLFSCore",
             dependencies: [
@@ -45,7 +46,7 @@ let package = Package(
         .target(name: "DLFSNN", dependencies: ["DLFSCore"], swiftSettings: computeTarget),
         .target(
             name: "DLFSData",
-            dependencies: ["DLFSCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["DLFSCore", "CZlib", "CCurl", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: computeTarget),
         .target(name: "DLFSIO", dependencies: ["DLFSCore", "DLFSNN"], swiftSettings: computeTarget),
         .target(name: "DLFSPlot", dependencies: ["DLFSCore"]),

@@ -2,7 +2,8 @@
 
     python3 make_seeds.py      # needs NumPy (for the pickles)
 
-Seeds are small valid files plus a few near misses, so libFuzzer starts inside each format.
+Seeds are small valid files plus a few near misses, so libFuzzer starts inside each format, and small
+versions of hostile inputs (memo aliasing, loops of _codecs.encode, many dimensions, many tensors).
 The pickle seeds add the DLFSIO test fixtures (copied from Tests/DLFSIOTests/Fixtures).
 """
 import collections
@@ -70,6 +71,40 @@ def pickle_seeds():
     write("FuzzPickle", "regression_dict_in_itself.pkl", bytes([0x80, 2, 0x7D, 0x94, 0x68, 0, 0x68, 0, 0x73, 0x2E]))
 
 
+def binunicode(text):
+    data = text.encode()
+    return b"X" + struct.pack("<I", len(data)) + data
+
+
+def hostile_pickle_seeds():
+    """Small versions of the inputs of issue 19 (the real ones are megabytes; tests build those)."""
+    # One array under many keys through the memo (valid: Python loads it, sharing the array).
+    shared = np.zeros(256, dtype=np.float32)
+    write("FuzzPickle", "memo_aliasing.pkl", pickle.dumps({f"k{i}": shared for i in range(64)}, protocol=2))
+    # _codecs.encode called again and again on one memoised string, each result kept on the stack.
+    call = b"h\x01h\x00" + binunicode("latin1") + b"\x86R"
+    write("FuzzPickle", "codecs_loop.pkl", b"\x80\x02" + binunicode("a" * 1024) + b"q\x00c_codecs\nencode\nq\x01"
+          + b"0(" + call * 32 + b"1}.")
+    write("FuzzPickle", "memoize_run.pkl", b"\x80\x04N" + b"\x94" * 4096 + b"0}.")
+    # A Fortran-order array with a shape of many dimensions of length 1.
+    shape = b"(" + b"K\x01" * 1000 + b"t"
+    write("FuzzPickle", "fortran_many_dims.pkl",
+          b"\x80\x02}X\x01\x00\x00\x00Fcnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85C\x01b\x87R"
+          + b"(K\x01" + shape + b"cnumpy\ndtype\nX\x02\x00\x00\x00f4\x89\x88\x87R"
+          + b"(K\x03X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x88C\x04\x00\x00\x00\x00tbs.")
+    write("FuzzPickle", "empty_array_p2.pkl", pickle.dumps({"e": np.zeros(0, np.float32)}, protocol=2))
+
+
+def hostile_safetensors_seeds():
+    zero = [(f"t{i:05d}", "F32", [0], b"") for i in range(100)]
+    write("FuzzSafeTensors", "many_zero_size.safetensors", safetensors(zero))
+    # Two tensors on the same bytes: refused, and before their bytes are copied.
+    text = json.dumps({name: {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]} for name in "ab"},
+                      separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    write("FuzzSafeTensors", "overlapping.safetensors", struct.pack("<Q", len(text)) + text + bytes(16))
+
+
 def safetensors(entries, metadata=None):
     """entries: (name, dtype, shape, raw bytes), laid out in that order."""
     header, data = {}, b""
@@ -105,3 +140,5 @@ if __name__ == "__main__":
     gzip_seeds()
     pickle_seeds()
     safetensors_seeds()
+    hostile_pickle_seeds()
+    hostile_safetensors_seeds()

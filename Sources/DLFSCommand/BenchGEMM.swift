@@ -14,14 +14,20 @@ struct BenchGEMM: ParsableCommand {
     @Flag(help: "Use Double instead of Float.")
     var double = false
 
-    @Option(help: "FMA pipes per core, for the peak figure (2 on Zen 4 and Skylake).")
+    @Option(parsing: .unconditional, help: "FMA pipes per core, for the peak figure (2 on Zen 4 and Skylake; 1 to 16).")
     var fmaPipes = 2
 
-    @Option(help: "FP32 lanes per FMA (8 for AVX2, 16 for AVX-512).")
+    @Option(parsing: .unconditional, help: "FP32 lanes per FMA (8 for AVX2, 16 for AVX-512; 1 to 64).")
     var lanes = 8
 
-    @Option(help: "The clock the cores sustain under load, in GHz (3.6 on this project's EPYC machine).")
+    @Option(parsing: .unconditional, help: "The clock the cores sustain under load, in GHz (3.6 on this project's EPYC machine; 0.1 to 10).")
     var clockGHz = 3.6
+
+    func validate() throws {
+        try requireCount(fmaPipes, "--fma-pipes", atMost: 16)
+        try requireCount(lanes, "--lanes", atMost: 64)
+        try requireNumber(clockGHz, "--clock-g-hz", in: 0.1...10)
+    }
 
     struct Shape { let m, k, n: Int; let transposeA: Bool }
     static let shapes = [

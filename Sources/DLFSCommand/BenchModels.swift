@@ -46,9 +46,9 @@ struct BenchTrain: AsyncParsableCommand {
     var dataset = "fashion-mnist"
     @Option(help: "A directory holding the IDX files.")
     var dataDir: String?
-    @Option(help: "Timed SGD steps.")
+    @Option(parsing: .unconditional, help: "Timed SGD steps.")
     var iters = 1000
-    @Option(help: "Images per batch.")
+    @Option(parsing: .unconditional, help: "Images per batch.")
     var batchSize = 100
     @Option(help: "float32 or float64.")
     var dtype: Train.DType = .float32

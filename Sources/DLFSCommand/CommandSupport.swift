@@ -33,12 +33,38 @@ func requireAtLeastOne(_ value: Int, _ option: String) throws {
 /// `validate()`'s check of a count with a ceiling, far beyond any real use and below what would exhaust
 /// memory (a loss recorded per iteration, a layer's weights): the error names the range.
 func requireCount(_ value: Int, _ option: String, atMost ceiling: Int) throws {
-    try requireAtLeastOne(value, option)
-    guard value <= ceiling else { throw ValidationError("\(option) must be from 1 to \(ceiling), not \(value)") }
+    guard (1...ceiling).contains(value) else { throw ValidationError("\(option) must be from 1 to \(ceiling), not \(value)") }
 }
 
 /// The ceilings of `requireCount`: iterations (8 bytes of history each) and units in one layer.
 let maximumIterations = 100_000_000, maximumLayerWidth = 100_000
+
+/// The most numbers one layer may hold: its weights (inputs × outputs), or its outputs for one batch
+/// (batch size × units). 10⁸ float64 numbers are 800 MB, and training keeps a few such arrays per layer.
+let maximumLayerNumbers = 100_000_000
+
+/// `validate()`'s check of a real-valued option against the range where the command is defined.
+func requireNumber(_ value: Double, _ option: String, in range: ClosedRange<Double>) throws {
+    guard range.contains(value) else {
+        throw ValidationError("\(option) must be from \(range.lowerBound.formatted) to \(range.upperBound.formatted), not \(value)")
+    }
+}
+
+private extension Double {
+    /// 0.001, 86400, 1e+150: integers without ".0", the rest as `%g`.
+    var formatted: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(format: "%g", self) }
+}
+
+/// Refuses a net whose layers would exceed `maximumLayerNumbers`, before any of it is allocated:
+/// `units` are the layer sizes from the inputs to the classes.
+func checkLayerSizes(_ units: [Int], batchSize: Int) throws {
+    for (inputs, outputs) in zip(units, units.dropFirst()) where inputs * outputs > maximumLayerNumbers {
+        throw ValidationError("--hidden: a layer of \(inputs) × \(outputs) weights exceeds \(maximumLayerNumbers) numbers")
+    }
+    if let widest = units.dropFirst().max(), batchSize * widest > maximumLayerNumbers {
+        throw ValidationError("--batch-size \(batchSize) × \(widest) units exceeds \(maximumLayerNumbers) numbers in one layer's outputs")
+    }
+}
 
 /// Refuses a batch larger than the images it is drawn from; `what` names them ("training images of mnist").
 func checkBatchSize(_ batchSize: Int, fitsIn count: Int, _ what: String) throws {
@@ -85,7 +111,7 @@ func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// Resolves a `--plot` path and checks it names an SVG file.
+/// Resolves a `--plot` path and checks it names an SVG file that is absent or regular.
 func plotURL(_ path: String) throws -> URL {
     guard path.lowercased().hasSuffix(".svg") else {
         throw CommandFailure("--plot '\(path)': only SVG output is supported; give a file name ending in .svg")
@@ -96,6 +122,7 @@ func plotURL(_ path: String) throws -> URL {
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
         throw CommandFailure("--plot '\(path)': directory \(directory) does not exist")
     }
+    do { try existingRegularFile(at: path) } catch { throw CommandFailure("--plot '\(path)': \(error.reason)") }
     return url
 }
 

@@ -24,9 +24,12 @@ struct DLFSTool: AsyncParsableCommand {
         ])
 
     /// Runs the command line; the one place errors are reported. Every failure ends as one `error: …` line
-    /// on stderr (a multi-line description joined with spaces): status 64 for usage errors (ArgumentParser's
+    /// on stderr (a multi-line description joined with spaces, cut at `maximumMessageLength` characters so
+    /// that a name or list from a hostile file cannot make it megabytes): status 64 for usage errors (ArgumentParser's
     /// own, and `ValidationError` from `validate()`), 1 for any other error `run()` throws. `--help` prints
     /// in full and exits 0.
+    static let maximumMessageLength = 4000
+
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -36,7 +39,10 @@ struct DLFSTool: AsyncParsableCommand {
             if code == .success {
                 print(fullMessage(for: error))
             } else {
-                let message = message(for: error).replacingOccurrences(of: "\n", with: " ")
+                var message = message(for: error).replacingOccurrences(of: "\n", with: " ")
+                if message.count > maximumMessageLength {
+                    message = "\(message.prefix(maximumMessageLength))… (\(message.count - maximumMessageLength) more characters)"
+                }
                 if !message.isEmpty { FileHandle.standardError.write(Data("error: \(message)\n".utf8)) }
             }
             Foundation.exit(code.rawValue)

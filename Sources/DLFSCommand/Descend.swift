@@ -44,6 +44,10 @@ struct Descend: AsyncParsableCommand {
     func run() async throws {
         let url = try plot.map(plotURL)
         let start = try parsePoint(initial, option: "--init")
+        // Beyond ±1e150, x0² + x1² is infinite: no descent, no contours.
+        guard start.allSatisfy({ abs($0) <= 1e150 }) else {
+            throw CommandFailure("--init '\(initial)': coordinates must be from -1e150 to 1e150, where x0² + x1² is finite")
+        }
         let rates = try parseNumbers(lr, option: "--lr")
         guard (0...1_000_000).contains(steps) else {
             throw CommandFailure("--steps \(steps): give a number of steps from 0 to 1000000")

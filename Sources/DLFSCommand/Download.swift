@@ -23,8 +23,12 @@ struct Download: AsyncParsableCommand {
     @Option(help: "Only the files of this split: train or test (default: both).")
     var split: Split?
 
-    @Option(help: "Seconds without data before a mirror is abandoned.")
-    var timeout: Double = 30
+    @Option(parsing: .unconditional, help: "Seconds a mirror may take to deliver one file (from 0.001 to 86400).")
+    var timeout: Double = 300
+
+    func validate() throws {
+        try requireNumber(timeout, "--timeout", in: 0.001...86_400)
+    }
 
     func run() async throws {
         let info = try DatasetInfo.named(dataset)

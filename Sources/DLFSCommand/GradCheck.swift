@@ -25,9 +25,9 @@ struct GradCheck: AsyncParsableCommand {
     @OptionGroup var source: DatasetOptions
     @Option(help: "The split whose first images form the batch (the book: train).")
     var split: Split = .train
-    @Option(help: "Images in the batch (the book: 3).")
+    @Option(parsing: .unconditional, help: "Images in the batch (the book: 3).")
     var batchSize = 3
-    @Option(help: "Hidden units.")
+    @Option(parsing: .unconditional, help: "Hidden units.")
     var hidden = 50
     @Option(help: "Hidden activation: relu (the book's chapter-5 net) or sigmoid.")
     var activation: HiddenActivation = .relu
@@ -53,6 +53,7 @@ struct GradCheck: AsyncParsableCommand {
         let info = try DatasetInfo.named(source.datasetName)
         let set = try await Dataset.load(info, split: split, dataDir: source.dataDir)
         try checkBatchSize(batchSize, fitsIn: set.count, "images of \(info.name) \(split)")
+        if model == nil { try checkLayerSizes([set.featureCount, hidden, info.classCount], batchSize: batchSize) }
         let batch = set.tensors(rows: 0..<batchSize)
         let x = batch.images.converted(to: Double.self)
         let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))

@@ -27,15 +27,15 @@ struct Train: AsyncParsableCommand {
     @OptionGroup var source: DatasetOptions
     @Option(help: "The net: mlp (affine layers; the default), simple-convnet or deep-convnet (the book's ConvNets).")
     var model: ModelChoice = .mlp
-    @Option(help: "Iterations (mini-batches); the default is 10,000 (mlp) or 20 epochs (ConvNets) unless --epochs is given.")
+    @Option(parsing: .unconditional, help: "Iterations (mini-batches); the default is 10,000 (mlp) or 20 epochs (ConvNets) unless --epochs is given.")
     var iters: Int?
-    @Option(help: "Epochs of the training set, as the book's Trainer: iterations = int(epochs × examples / batch size).")
+    @Option(parsing: .unconditional, help: "Epochs of the training set, as the book's Trainer: iterations = int(epochs × examples / batch size).")
     var epochs: Double?
-    @Option(help: "Images per mini-batch.")
+    @Option(parsing: .unconditional, help: "Images per mini-batch.")
     var batchSize = 100
-    @Option(help: "Learning rate (default: 0.1 for sgd as train_neuralnet.py; the book's class default otherwise).")
+    @Option(parsing: .unconditional, help: "Learning rate (default: 0.1 for sgd as train_neuralnet.py; the book's class default otherwise).")
     var lr: Double?
-    @Option(help: "Hidden layer sizes, comma-separated: 50 (the default), or 100,100,100 for four affine layers; one size for a ConvNet's hidden affine layer (the book: 100, 50).")
+    @Option(parsing: .unconditional, help: "Hidden layer sizes, comma-separated: 50 (the default), or 100,100,100 for four affine layers; one size for a ConvNet's hidden affine layer (the book: 100, 50).")
     var hidden: String?
     @Option(help: "Hidden activation of mlp: sigmoid (chapter 4; the default), relu (chapter 5) or tanh.")
     var activation: HiddenActivation?
@@ -45,9 +45,9 @@ struct Train: AsyncParsableCommand {
     var optimizer: OptimizerName?
     @Flag(help: "Batch normalisation after each hidden affine layer (the book's MultiLayerNetExtend).")
     var batchNorm = false
-    @Option(help: "Dropout after each hidden activation, with this ratio (0 to 1, e.g. 0.15).")
+    @Option(parsing: .unconditional, help: "Dropout after each hidden activation, with this ratio (0 to 1, e.g. 0.15).")
     var dropout: Double?
-    @Option(help: "L2 weight decay λ: λ/2·ΣW² added to the loss (e.g. 0.1 for overfit_weight_decay.py).")
+    @Option(parsing: .unconditional, help: "L2 weight decay λ: λ/2·ΣW² added to the loss (e.g. 0.1 for overfit_weight_decay.py).")
     var weightDecay = 0.0
     @Option(help: "Seed of the weights and the batches.")
     var seed: UInt64 = 42
@@ -57,9 +57,9 @@ struct Train: AsyncParsableCommand {
     var sampling: BatchSampling = .withReplacement
     @Option(help: "float32, or float64 as the book's NumPy (default: float32; float64 for --gradient numerical).")
     var dtype: DType?
-    @Option(help: "Compute threads (0: one per core).")
+    @Option(parsing: .unconditional, help: "Compute threads (0: one per core).")
     var threads = 0
-    @Option(help: "Images of each set scored for the per-epoch accuracies (the book's evaluate_sample_num_per_epoch): all for mlp, 1000 for the ConvNets; the final test accuracy uses all.")
+    @Option(parsing: .unconditional, help: "Images of each set scored for the per-epoch accuracies (the book's evaluate_sample_num_per_epoch): all for mlp, 1000 for the ConvNets; the final test accuracy uses all.")
     var evaluationSamples: Int?
     @Option(help: "Write the trained model to this safetensors file (atomically, only on success); `dlfs infer --model` reads it.")
     var save: String?
@@ -138,6 +138,7 @@ struct Train: AsyncParsableCommand {
         let data = try await Dataset.load(info, dataDir: source.dataDir)
         let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
         try checkBatchSize(batchSize, fitsIn: trainSet.count, "training images of \(info.name)")
+        try checkLayerSizes([trainSet.featureCount] + hiddenSizes() + [info.classCount], batchSize: batchSize)
         let saveURL = try save.map { try outputURL($0, option: "--save") }
         let plotURL = try plot.map { try DLFSCommand.plotURL($0) }
         let loadSeconds = Timing.now() - t0
@@ -278,7 +279,8 @@ func peakResidentMiB() -> Double {
     #endif
 }
 
-/// Checks that an output file's directory exists before hours of work go into it.
+/// Checks that an output file's directory exists, and that the file is absent or regular, before hours of
+/// work go into it.
 func outputURL(_ path: String, option: String) throws -> URL {
     let url = URL(fileURLWithPath: path)
     var isDirectory: ObjCBool = false
@@ -286,8 +288,6 @@ func outputURL(_ path: String, option: String) throws -> URL {
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
         throw CommandFailure("\(option) '\(path)': directory \(directory) does not exist")
     }
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw CommandFailure("\(option) '\(path)' is a directory")
-    }
+    do { try existingRegularFile(at: path) } catch { throw CommandFailure("\(option) '\(path)': \(error.reason)") }
     return url
 }

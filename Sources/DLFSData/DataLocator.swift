@@ -50,7 +50,7 @@ public struct DataLocator: Sendable {
         let cache = cacheDirectory(for: info)
         candidates += [cache] + info.systemDirectories
         for directory in candidates {
-            if let problem = Self.problem(with: files, in: directory) {
+            if let problem = Self.problem(with: files, in: directory) ?? (directory == cache ? Self.unverified(files, in: cache) : nil) {
                 looked.append("\(directory) (\(problem))")
             } else {
                 return directory
@@ -82,7 +82,8 @@ public struct DataLocator: Sendable {
         return message
     }
 
-    /// The path of `file` in `directory` (the `.gz` name, else the raw one), or an error naming what is missing.
+    /// The path of `file` in `directory` (the `.gz` name, else the raw one), or an error naming what is
+    /// missing, or what cannot be looked at (a directory without search permission is not "missing").
     public static func existingPath(of file: DatasetFile, in directory: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
@@ -91,10 +92,25 @@ public struct DataLocator: Sendable {
         guard isDirectory.boolValue else {
             throw DataError(.missingFile, file: directory, "not a directory (it should be one holding \(file.name))")
         }
-        for name in [file.name, file.rawName] where FileManager.default.fileExists(atPath: "\(directory)/\(name)") {
-            return "\(directory)/\(name)"
+        for name in [file.name, file.rawName] {
+            var status = stat()
+            if stat("\(directory)/\(name)", &status) == 0 { return "\(directory)/\(name)" }
+            if errno == EACCES {
+                throw DataError(.unreadable, file: directory, "cannot look inside for \(file.name): \(String(cString: strerror(errno)))")
+            }
         }
         throw DataError(.missingFile, file: "\(directory)/\(file.name)", "missing (neither \(file.name) nor \(file.rawName) is in the directory)")
+    }
+
+    /// Why the copies of `files` in the download cache cannot be used (the first that fails its size or
+    /// SHA-256), or nil when all verify: a damaged cache is downloaded again, never read as data.
+    static func unverified(_ files: [DatasetFile], in directory: String) -> String? {
+        for file in files {
+            do { try file.verify(IDX.readFile("\(directory)/\(file.name)"), source: file.name) } catch {
+                return "\(file.name) fails verification"
+            }
+        }
+        return nil
     }
 
     /// Why `directory` cannot serve `files`, or nil when it can.
@@ -103,7 +119,14 @@ public struct DataLocator: Sendable {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             return "no such directory"
         }
-        let missing = files.filter { (try? existingPath(of: $0, in: directory)) == nil }.map(\.name)
+        var missing: [String] = []
+        for file in files {
+            do { _ = try existingPath(of: file, in: directory) } catch let error as DataError where error.kind == .unreadable {
+                return error.message
+            } catch {
+                missing.append(file.name)
+            }
+        }
         return missing.isEmpty ? nil : "missing \(missing.joined(separator: ", "))"
     }
 }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Fetches dataset files from mirrors in order, verifying size and SHA-256 before a file is accepted.
 ///
@@ -15,8 +12,8 @@ public struct Downloader: Sendable {
     public let dataset: DatasetInfo
     /// Base URLs, tried in order; a file's URL is the base, a `/`, and the file name.
     public var mirrors: [String]
-    /// Seconds without data before a request is abandoned.
-    public var timeout: TimeInterval = 30
+    /// Seconds a mirror may take to deliver one file, connection included; a slower mirror is abandoned.
+    public var timeout: TimeInterval = 300
     public var userAgent = "dlfs/0.1 (Deep Learning from Scratch in Swift; dataset downloader)"
     public var showsProgress = isatty(2) != 0
     public var log: @Sendable (String) -> Void = { standardError($0 + "\n") }

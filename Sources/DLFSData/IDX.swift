@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DLFSCore
 
 /// An IDX array of unsigned bytes (the MNIST file format): its dimensions and its elements, row-major.
 public struct IDXArray: Sendable, Equatable {
@@ -18,9 +14,19 @@ public enum IDX {
     /// The largest expansion deflate can achieve (about 1032:1), bounding what a gzip file can declare.
     static let maxDeflateRatio = 1032
 
-    /// Reads an IDX file, gzip-compressed or raw.
+    /// Reads an IDX file, gzip-compressed or raw. A raw file's size is checked against its header before
+    /// the data is read, so a huge file with a small header costs nothing.
     public static func read(path: String) throws -> IDXArray {
-        try parse(readFile(path), file: path)
+        let input = try open(path)
+        do {
+            let head = try input.read(0..<16)
+            if !Gzip.isCompressed(head), head.count >= 4, let layout = try rawLayout(head, file: path) {
+                try checkPayload(layout, actual: input.size - layout.headerSize, file: path)
+            }
+            return try parse(input.readAll(), file: path)
+        } catch let error as FileReadError {
+            throw DataError(error.isTooLarge ? .tooLarge : .unreadable, file: path, error.reason)
+        }
     }
 
     /// Parses IDX bytes held in memory, gzip-compressed or raw; `file` names them in errors.
@@ -28,21 +34,40 @@ public enum IDX {
         guard !data.isEmpty else { throw DataError(.empty, file: file, "the file is empty") }
         if Gzip.isCompressed(data) { return try parseCompressed(data, file: file) }
         guard data.count >= 4 else { throw DataError(.truncated, file: file, "only \(data.count) bytes, shorter than an IDX magic") }
-        let rank = try checkMagic(data[0], data[1], data[2], data[3], file: file)
-        let headerSize = 4 + 4 * rank
-        guard data.count >= headerSize else {
+        guard let layout = try rawLayout(data[...], file: file) else {
+            let headerSize = 4 + 4 * Int(data[3])
             throw DataError(.truncated, file: file, "the IDX header needs \(headerSize) bytes, the file has \(data.count)")
         }
-        let dims = dimensions(data[4..<headerSize], file: file)
-        let payload = try payloadSize(dims, file: file)
-        let actual = data.count - headerSize
+        try checkPayload(layout, actual: data.count - layout.headerSize, file: file)
+        return IDXArray(dimensions: layout.dimensions, bytes: Array(data[layout.headerSize...]))
+    }
+
+    /// A raw IDX header: its size, dimensions and the data size they declare.
+    struct RawLayout {
+        let headerSize: Int
+        let dimensions: [Int]
+        let payload: Int
+    }
+
+    /// The layout `head` (at least the 4-byte magic) declares, or nil when the header is cut short.
+    static func rawLayout(_ head: some Collection<UInt8>, file: String) throws -> RawLayout? {
+        let head = Array(head)
+        let rank = try checkMagic(head[0], head[1], head[2], head[3], file: file)
+        let headerSize = 4 + 4 * rank
+        guard head.count >= headerSize else { return nil }
+        let dims = dimensions(head[4..<headerSize], file: file)
+        return RawLayout(headerSize: headerSize, dimensions: dims, payload: try payloadSize(dims, file: file))
+    }
+
+    /// `actual` data bytes must be exactly what the header declares.
+    static func checkPayload(_ layout: RawLayout, actual: Int, file: String) throws {
+        let (dims, payload) = (layout.dimensions, layout.payload)
         guard actual >= payload else {
             throw DataError(.truncated, file: file, "the header declares \(dims) = \(payload) bytes of data, the file holds \(actual)")
         }
         guard actual == payload else {
             throw DataError(.trailingData, file: file, "\(actual - payload) bytes after the \(payload) bytes the header \(dims) declares")
         }
-        return IDXArray(dimensions: dims, bytes: Array(data[headerSize...]))
     }
 
     /// An uncompressed IDX file holding `bytes` with the given dimensions (1 or 3 of them).
@@ -71,6 +96,10 @@ public enum IDX {
             guard overflow || payload <= bound else {
                 throw DataError(.tooLarge, file: file,
                                 "the header declares \(dims) = \(payload) bytes, more than a \(data.count)-byte gzip file can hold")
+            }
+            guard payload <= InputLimits.maximumFileSize else {
+                throw DataError(.tooLarge, file: file, "the header declares \(dims) = \(payload) bytes; data over "
+                                + "\(InputLimits.maximumFileSize >> 20) MiB is not read")
             }
             let bytes = try [UInt8](unsafeUninitializedCapacity: payload) { buffer, initialized in
                 let n = try inflater.read(into: UnsafeMutableRawBufferPointer(buffer))
@@ -124,31 +153,17 @@ public enum IDX {
         return total
     }
 
+    /// The file opened for reading, or an error saying why it cannot be.
+    static func open(_ path: String) throws -> InputFile {
+        do { return try InputFile(path) } catch { throw DataError(.unreadable, file: path, error.reason) }
+    }
+
     /// The whole file, with errors that say why it could not be read.
     static func readFile(_ path: String) throws -> [UInt8] {
-        // Non-blocking: a FIFO must be refused as not a regular file, not block `open` forever.
-        let fd = open(path, O_RDONLY | O_NONBLOCK)
-        guard fd >= 0 else { throw DataError(.unreadable, file: path, "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw DataError(.unreadable, file: path, "cannot stat: \(String(cString: strerror(errno)))") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw DataError(.unreadable, file: path, "not a regular file") }
-        let size = Int(info.st_size)
-        return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            while initialized < size {
-                let n = systemRead(fd, buffer.baseAddress! + initialized, size - initialized)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else {
-                    throw DataError(.unreadable, file: path, n < 0 ? "read failed: \(String(cString: strerror(errno)))" : "file shrank while reading")
-                }
-                initialized += n
-            }
+        do { return try open(path).readAll() } catch let error as FileReadError {
+            throw DataError(error.isTooLarge ? .tooLarge : .unreadable, file: path, error.reason)
         }
     }
-}
-
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    read(fd, buffer, count)
 }
 
 extension String {

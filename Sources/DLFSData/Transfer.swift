@@ -1,100 +1,78 @@
+import CCurl
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// One HTTP GET into memory through URLSession, with the checks URLSession leaves to its caller:
-/// the status must be 200, the body must be as long as Content-Length says, and no longer than `limit`.
-final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+/// One HTTP GET into memory through libcurl's blocking easy interface, with the checks a download needs:
+/// the status must be 200, the body as long as Content-Length says and no longer than `limit`, and the
+/// whole transfer done within `timeout` seconds. The transfer waits in `poll` on a thread of its own
+/// (URLSession on Linux polled in a loop: 80-90 % of a core while a server was silent).
+final class Transfer: @unchecked Sendable {
     typealias Progress = @Sendable (_ received: Int, _ expected: Int?) -> Void
 
-    private let url: URL
     private let limit: Int
-    private let timeout: TimeInterval
     private let progress: Progress?
-    private let lock = NSLock()
     private var body = Data()
-    private var expected: Int?
     private var failure: String?
-    private var continuation: CheckedContinuation<Data, Error>?
 
-    private init(url: URL, limit: Int, timeout: TimeInterval, progress: Progress?) {
-        self.url = url
+    private init(limit: Int, progress: Progress?) {
         self.limit = limit
-        self.timeout = timeout
         self.progress = progress
     }
 
-    /// The body of a 200 response, or an error saying what went wrong (HTTP status, network, short body).
+    /// The body of a 200 response, or an error saying what went wrong (HTTP status, network, short body, time).
     static func get(_ url: URL, timeout: TimeInterval, userAgent: String, limit: Int,
                     progress: Progress? = nil) async throws -> Data {
-        let transfer = Transfer(url: url, limit: limit, timeout: timeout, progress: progress)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = max(timeout * 20, 600)
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        var request = URLRequest(url: url)
-        request.setValue(userAgent, forHTTPHeaderField: "User-Agent")
-        let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
+        let transfer = Transfer(limit: limit, progress: progress)
         return try await withCheckedThrowingContinuation { continuation in
-            transfer.lock.withLock { transfer.continuation = continuation }
-            session.dataTask(with: request).resume()
+            Thread { continuation.resume(with: Result { try transfer.run(url, timeout: timeout, userAgent: userAgent) }) }.start()
         }
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let length = response.expectedContentLength
-        let problem: String? = lock.withLock {
-            expected = length >= 0 ? Int(length) : nil
-            if status != 200 {
-                failure = "HTTP \(status) \(HTTPURLResponse.localizedString(forStatusCode: status))"
-            } else if let expected, expected > limit {
-                failure = "the server announces \(expected) bytes, more than the \(limit) expected"
-            }
-            return failure
+    /// Runs on its own thread: `curl_easy_perform` blocks until the transfer ends or `timeout` passes.
+    private func run(_ url: URL, timeout: TimeInterval, userAgent: String) throws -> Data {
+        var result = dlfs_curl_result()
+        let sink: dlfs_curl_sink = { data, count, status, expected, context in
+            Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().receive(data!, count, status, expected)
         }
-        completionHandler(problem == nil ? .allow : .cancel)
+        let loaded = withExtendedLifetime(self) {
+            dlfs_curl_get(url.absoluteString, userAgent, Int(timeout * 1000), sink, Unmanaged.passUnretained(self).toOpaque(), &result)
+        }
+        let message = withUnsafeBytes(of: result.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard loaded == 0 else { throw TransferError(message: message) }
+        if let failure { throw TransferError(message: failure) }
+        if result.status != 0 && result.status != 200 { throw TransferError(message: Self.describe(status: result.status)) }
+        switch result.code {
+        case 0: break
+        case 28: throw TransferError(message: "timed out (the file took more than \(timeout) s)")
+        case 18: throw TransferError(message: "truncated body: \(body.count) of \(result.expected) bytes")
+        default: throw TransferError(message: message)
+        }
+        if result.expected >= 0, body.count != result.expected {
+            throw TransferError(message: "truncated body: \(body.count) of \(result.expected) bytes")
+        }
+        return body
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let (received, total, overLimit) = lock.withLock { () -> (Int, Int?, Bool) in
-            body.append(data)
-            if body.count > limit { failure = "the body exceeds the \(limit) bytes expected" }
-            return (body.count, expected, body.count > limit)
+    /// One piece of the body: refused (stopping the transfer) when the status is not 200 or the body
+    /// would exceed `limit`; returns 0 to go on.
+    private func receive(_ data: UnsafePointer<CChar>, _ count: Int, _ status: Int, _ expected: Int64) -> Int32 {
+        if status != 200 {
+            failure = Self.describe(status: status)
+        } else if expected > limit {
+            failure = "the server announces \(expected) bytes, more than the \(limit) expected"
+        } else if body.count + count > limit {
+            failure = "the body exceeds the \(limit) bytes expected"
         }
-        if overLimit { dataTask.cancel() } else { progress?(received, total) }
+        guard failure == nil else { return 1 }
+        body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: count)
+        progress?(body.count, expected >= 0 ? Int(expected) : nil)
+        return 0
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        let (continuation, result) = lock.withLock { () -> (CheckedContinuation<Data, Error>?, Result<Data, Error>) in
-            let continuation = self.continuation
-            self.continuation = nil
-            if let failure { return (continuation, .failure(TransferError(message: failure))) }
-            if let error { return (continuation, .failure(TransferError(message: describe(error)))) }
-            if let expected, body.count != expected {
-                return (continuation, .failure(TransferError(message: "truncated body: \(body.count) of \(expected) bytes")))
-            }
-            return (continuation, .success(body))
-        }
-        continuation?.resume(with: result)
-    }
-}
-
-extension Transfer {
-    /// Foundation on Linux describes some URL errors only by number; name the common ones.
-    private func describe(_ error: Error) -> String {
-        guard let error = error as? URLError else { return error.localizedDescription }
-        switch error.code {
-        case .timedOut: return "timed out (no data for \(timeout) s)"
-        case .networkConnectionLost: return "the connection was lost before the body was complete"
-        default:
-            let text = error.localizedDescription
-            return text.contains("error \(error.code.rawValue)") ? "network error (URLError \(error.code.rawValue))" : text
-        }
+    private static func describe(status: Int) -> String {
+        let reasons = [301: "Moved Permanently", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+                       404: "Not Found", 410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error",
+                       502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"]
+        return "HTTP \(status)" + (reasons[status].map { " \($0)" } ?? "")
     }
 }
 

@@ -1,3 +1,5 @@
+import DLFSCore
+
 /// A small JSON reader for safetensors headers: keeps object keys in order, keeps numbers as their text
 /// (so an integer too large for `Int` is reported, not rounded), and reports the byte of any error.
 enum JSONValue {
@@ -19,25 +21,39 @@ struct JSONParser {
     struct Failure: Error {
         let offset: Int
         let message: String
+        /// True when the header would need more memory than its `ReadBudget` allows, not malformed JSON.
+        var isOverrun = false
     }
+
+    /// What one parsed value costs, roughly (its slot and its share of a container's storage); a string
+    /// also costs twice its bytes (the UTF-16 units gathered, then the string).
+    static let valueCost = 128
 
     static let maximumDepth = 16
 
     let bytes: ArraySlice<UInt8>
     var position: Int
+    var budget: ReadBudget
 
-    init(_ bytes: ArraySlice<UInt8>) {
+    init(_ bytes: ArraySlice<UInt8>, budget: ReadBudget) {
         self.bytes = bytes
         position = bytes.startIndex
+        self.budget = budget
     }
 
-    /// Parses one value filling the whole input (trailing spaces allowed: the header padding).
-    static func parse(_ bytes: ArraySlice<UInt8>) throws(Failure) -> JSONValue {
-        var parser = JSONParser(bytes)
+    /// Parses one value filling the whole input (trailing spaces allowed: the header padding), charging
+    /// what it builds to `budget`.
+    static func parse(_ bytes: ArraySlice<UInt8>, budget: inout ReadBudget) throws(Failure) -> JSONValue {
+        var parser = JSONParser(bytes, budget: budget)
         let value = try parser.value(depth: 0)
         parser.skipSpace()
         guard parser.position == bytes.endIndex else { throw parser.failure("unexpected text after the JSON value") }
+        budget = parser.budget
         return value
+    }
+
+    mutating func charge(_ bytes: Int) throws(Failure) {
+        if let overrun = budget.charge(bytes) { throw Failure(offset: position - self.bytes.startIndex, message: overrun, isOverrun: true) }
     }
 
     func failure(_ message: String) -> Failure { Failure(offset: position - bytes.startIndex, message: message) }
@@ -56,6 +72,7 @@ struct JSONParser {
 
     mutating func value(depth: Int) throws(Failure) -> JSONValue {
         guard depth < Self.maximumDepth else { throw failure("nested too deeply") }
+        try charge(Self.valueCost)
         skipSpace()
         guard position < bytes.endIndex else { throw failure("unexpected end of the header") }
         switch bytes[position] {
@@ -153,6 +170,7 @@ struct JSONParser {
             run = position
         }
         flush(position)
+        try charge(2 * utf16.count * MemoryLayout<UInt16>.stride)
         position += 1
         guard let text = String(validating: utf16, as: UTF16.self) else { throw failure("string is not valid Unicode") }
         return text

@@ -29,9 +29,11 @@ public enum ArrayDType: String, CaseIterable, Sendable {
     }
 }
 
-/// Element count of `shape`, or nil when a dimension is negative or the product overflows `Int`.
-func elementCount(_ shape: [Int]) -> Int? {
-    var n = 1
+/// Bytes of an array of `shape` and `dtype`, or nil when a dimension is negative, the rank exceeds
+/// `InputLimits.maximumRank` or the size overflows `Int`: the one check of a shape every reader goes through.
+func byteCount(shape: [Int], dtype: ArrayDType) -> Int? {
+    guard shape.count <= InputLimits.maximumRank else { return nil }
+    var n = dtype.byteSize
     for d in shape {
         guard d >= 0 else { return nil }
         let (p, overflow) = n.multipliedReportingOverflow(by: d)
@@ -51,8 +53,9 @@ public struct NamedArray: Equatable, Sendable {
 
     /// Checks that `bytes` fits `shape` and `dtype`; the readers guarantee this for what they return.
     public init(name: String, dtype: ArrayDType, shape: [Int], bytes: [UInt8]) throws {
-        guard let n = elementCount(shape), case let (size, false) = n.multipliedReportingOverflow(by: dtype.byteSize)
-        else { throw WeightFileError(file: "", "array '\(name)': shape \(shape) is negative or too large") }
+        guard let size = byteCount(shape: shape, dtype: dtype) else {
+            throw WeightFileError(file: "", "array '\(name)': shape \(shape) is negative, too large or of more than \(InputLimits.maximumRank) dimensions")
+        }
         guard size == bytes.count else {
             throw WeightFileError(file: "", "array '\(name)': shape \(shape) of \(dtype.rawValue) needs \(size) bytes, got \(bytes.count)")
         }
@@ -152,7 +155,8 @@ public struct NamedArrays: Equatable, Sendable {
     /// The named array as a tensor, or an error listing the names there are.
     public func tensor<Scalar: TensorScalar>(_ name: String, as _: Scalar.Type = Scalar.self) throws -> Tensor<Scalar> {
         guard let array = self[name] else {
-            throw WeightFileError(file: source, "no array named '\(name)' (it has \(names.joined(separator: ", ")))")
+            let listed = names.prefix(20).joined(separator: ", ") + (names.count > 20 ? ", … \(names.count - 20) more" : "")
+            throw WeightFileError(file: source, "no array named '\(name)' (it has \(listed))")
         }
         do { return try array.tensor(as: Scalar.self) } catch var error as WeightFileError {
             error.file = source

@@ -1,3 +1,5 @@
+import DLFSCore
+
 /// A Python global that the pickle may name; only these are ever accepted, and none is ever executed:
 /// the VM records calls to them as `PickleObject`s that `PickleArrays` interprets.
 enum PickleGlobal: String, CaseIterable {
@@ -9,6 +11,8 @@ enum PickleGlobal: String, CaseIterable {
     case dtype = "numpy.dtype"
     case orderedDict = "collections.OrderedDict"
     case codecsEncode = "_codecs.encode"
+    /// `bytes()`: how Python 3 writes an empty bytes object (an empty array's data) in protocol 2.
+    case emptyBytes = "__builtin__.bytes"
 
     var isReconstruct: Bool { self == .reconstruct1 || self == .reconstruct2 }
     var isFromBuffer: Bool { self == .fromBuffer1 || self == .fromBuffer2 }
@@ -122,10 +126,26 @@ struct PickleMachine {
     var stack: [PickleValue] = []
     var marks: [[PickleValue]] = []
     var memo: [Int: PickleValue] = [:]
+    /// What the values built so far may still allocate; `PickleArrays` goes on spending it.
+    var budget: ReadBudget
+
+    /// What one value on the stack, in the memo or in a container costs, roughly: its box and its slot.
+    static let valueCost = 48
 
     init(file: String, bytes: [UInt8]) {
         self.file = file
         self.bytes = bytes
+        budget = ReadBudget(inputSize: bytes.count)
+    }
+
+    /// Charges `bytes` to the budget before they are allocated.
+    mutating func charge(_ bytes: Int) throws {
+        if let overrun = budget.charge(bytes) { throw fail(overrun) }
+    }
+
+    mutating func push(_ value: PickleValue) throws {
+        try charge(Self.valueCost)
+        stack.append(value)
     }
 
     func fail(_ message: String) -> WeightFileError {
@@ -148,6 +168,7 @@ struct PickleMachine {
 
     // MARK: Reading operands
 
+    /// The next `n` bytes. Copies of operands are not charged: each byte of the input is copied at most once.
     mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
         guard n >= 0, n <= bytes.count - position else {
             throw fail("needs \(n) bytes but only \(bytes.count - position) remain (truncated or hostile file)")
@@ -191,8 +212,9 @@ struct PickleMachine {
         return items
     }
 
-    /// Pushes a new tuple (or list or dict item) holding `items` after checking its depth.
-    func nested(_ items: [PickleValue]) throws -> Int {
+    /// Checks and charges a new tuple (or list or dict items) holding `items`; returns its depth.
+    mutating func nested(_ items: [PickleValue]) throws -> Int {
+        try charge(items.count * MemoryLayout<PickleValue>.stride)
         let depth = 1 + (items.map(\.depth).max() ?? 0)
         guard depth <= Self.maximumDepth else { throw fail("values nested deeper than \(Self.maximumDepth) levels") }
         items.forEach { $0.seal() }
@@ -201,6 +223,7 @@ struct PickleMachine {
 
     mutating func memoize(_ index: Int) throws {
         guard let top = stack.last else { throw fail("stack underflow") }
+        try charge(Self.valueCost)
         memo[index] = top
     }
 

@@ -1,10 +1,15 @@
+import DLFSCore
+
 /// Turns what the pickle VM built (a dict of recorded `_reconstruct` / `_frombuffer` calls) into
 /// `NamedArrays`, the way NumPy's `ndarray.__setstate__` would, without running NumPy.
 struct PickleArrays {
     let file: String
+    /// Every array assembled is charged in full, even one the memo shares under several names: `convert`
+    /// and `infer` copy each, so a small file naming one large array many times is refused up front.
+    var budget: ReadBudget
 
     /// A dict (or OrderedDict) of str to ndarray, in the pickle's order.
-    func arrays(from root: PickleValue) throws -> NamedArrays {
+    mutating func arrays(from root: PickleValue) throws -> NamedArrays {
         guard case .dict(let dict) = root else {
             throw WeightFileError(file: file, "the pickle holds a \(root.kind), not a dictionary of arrays")
         }
@@ -29,7 +34,7 @@ struct PickleArrays {
         init(_ text: String) { self.text = text }
     }
 
-    func array(named name: String, _ value: PickleValue) throws -> NamedArray {
+    mutating func array(named name: String, _ value: PickleValue) throws -> NamedArray {
         guard case .object(let object) = value else { throw ArrayProblem("is of type \(value.kind), not a NumPy array") }
         if object.callable.isFromBuffer {
             // _frombuffer(buffer, dtype, shape, order): protocol 5, in-band buffer.
@@ -62,6 +67,9 @@ struct PickleArrays {
 
     func shape(_ value: PickleValue) throws -> [Int] {
         guard case .tuple(let dims, _) = value else { throw ArrayProblem("shape is a \(value.kind), not a tuple") }
+        guard dims.count <= InputLimits.maximumRank else {
+            throw ArrayProblem("shape has \(dims.count) dimensions, more than NumPy's \(InputLimits.maximumRank)")
+        }
         return try dims.map {
             guard case .int(let d) = $0, d >= 0 else { throw ArrayProblem("shape has a negative or non-integer dimension") }
             return d
@@ -96,15 +104,16 @@ struct PickleArrays {
     }
 
     /// Checks the size, swaps big-endian data to little-endian and Fortran order to row-major.
-    func assemble(_ name: String, data: [UInt8], dtype: (ArrayDType, bigEndian: Bool), shape: [Int], fortran: Bool) throws -> NamedArray {
+    mutating func assemble(_ name: String, data: [UInt8], dtype: (ArrayDType, bigEndian: Bool), shape: [Int], fortran: Bool) throws -> NamedArray {
         let (type, bigEndian) = dtype
-        guard let count = elementCount(shape), case let (size, false) = count.multipliedReportingOverflow(by: type.byteSize)
-        else { throw ArrayProblem("shape \(shape) is too large") }
+        guard let size = byteCount(shape: shape, dtype: type) else { throw ArrayProblem("shape \(shape) is too large") }
         guard size == data.count else {
             throw ArrayProblem("shape \(shape) of \(type.rawValue) needs \(size) bytes, the pickle holds \(data.count)")
         }
-        var bytes = data
         let width = type.byteSize
+        let reordered = (bigEndian && width > 1) || (fortran && shape.count > 1)
+        if let overrun = budget.charge(reordered ? 2 * size : size) { throw ArrayProblem(overrun) }
+        var bytes = data
         if bigEndian, width > 1 {
             for start in stride(from: 0, to: bytes.count, by: width) { bytes[start..<(start + width)].reverse() }
         }
@@ -113,10 +122,13 @@ struct PickleArrays {
     }
 }
 
-/// Reorders column-major (Fortran) elements of `width` bytes into row-major order.
+/// Reorders column-major (Fortran) elements of `width` bytes into row-major order, in time linear in the
+/// elements: axes of length 1 are dropped first (they change no order), so each step carries through
+/// axes of length 2 or more, amortised at most two.
 func rowMajor(fromColumnMajor source: [UInt8], shape: [Int], width: Int) -> [UInt8] {
+    let shape = shape.filter { $0 != 1 }
+    guard !source.isEmpty, !shape.isEmpty else { return source }
     var out = [UInt8](repeating: 0, count: source.count)
-    guard !source.isEmpty else { return out }
     // Column-major strides, in elements: the first index varies fastest.
     var strides = [Int](repeating: 1, count: shape.count)
     for axis in 1..<shape.count { strides[axis] = strides[axis - 1] * shape[axis - 1] }

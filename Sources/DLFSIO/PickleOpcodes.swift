@@ -28,10 +28,11 @@ extension PickleMachine {
             let result = try pop()
             guard stack.isEmpty, marks.isEmpty else { throw fail("values left on the stack") }
             return result
-        case 0x7D: stack.append(.dict(PickleContainer()))
-        case 0x5D: stack.append(.list(PickleContainer()))
-        case 0x29: stack.append(.tuple([], depth: 1))
+        case 0x7D: try push(.dict(PickleContainer()))
+        case 0x5D: try push(.list(PickleContainer()))
+        case 0x29: try push(.tuple([], depth: 1))
         case 0x28:  // MARK
+            try charge(Self.valueCost)
             marks.append(stack)
             stack = []
         case 0x73:  // SETITEM
@@ -47,11 +48,11 @@ extension PickleMachine {
             let n = try littleEndian(4)
             guard n < 0x8000_0000 else { throw fail("negative length") }
             position -= 4
-            stack.append(.legacyString(Array(try take(length(4)))))
-        case 0x55: stack.append(.legacyString(Array(try take(length(1)))))
-        case 0x42: stack.append(.bytes(Array(try take(length(4)))))
-        case 0x43: stack.append(.bytes(Array(try take(length(1)))))
-        case 0x8E, 0x96: stack.append(.bytes(Array(try take(length(8)))))
+            try push(.legacyString(Array(try take(length(4)))))
+        case 0x55: try push(.legacyString(Array(try take(length(1)))))
+        case 0x42: try push(.bytes(Array(try take(length(4)))))
+        case 0x43: try push(.bytes(Array(try take(length(1)))))
+        case 0x8E, 0x96: try push(.bytes(Array(try take(length(8)))))
         case 0x71: try memoize(Int(littleEndian(1)))
         case 0x72: try memoize(Int(littleEndian(4)))
         case 0x94: try memoize(memo.count)
@@ -59,43 +60,43 @@ extension PickleMachine {
         case 0x6A: try recall(Int(littleEndian(4)))
         case 0x63:  // GLOBAL: "module\nname\n"
             let module = try line(), name = try line()
-            stack.append(.global(try allowedGlobal(module: module, name: name)))
+            try push(.global(try allowedGlobal(module: module, name: name)))
         case 0x93:  // STACK_GLOBAL
             let name = try pop(), module = try pop()
             guard case .string(let n) = name, case .string(let m) = module else {
                 throw fail("module and name must be strings, got \(module.kind) and \(name.kind)")
             }
-            stack.append(.global(try allowedGlobal(module: m, name: n)))
+            try push(.global(try allowedGlobal(module: m, name: n)))
         case 0x52:  // REDUCE
             let arguments = try pop(), callable = try pop()
-            stack.append(try call(callable, arguments))
+            try push(try call(callable, arguments))
         case 0x81:  // NEWOBJ: cls.__new__(cls, *args)
             let arguments = try pop(), callable = try pop()
-            stack.append(try call(callable, arguments))
+            try push(try call(callable, arguments))
         case 0x62: try build(state: try pop())
-        case 0x74: let items = try popMark(); stack.append(.tuple(items, depth: try nested(items)))
+        case 0x74: let items = try popMark(); try push(.tuple(items, depth: try nested(items)))
         case 0x85, 0x86, 0x87:
             let n = Int(code - 0x84)
             guard stack.count >= n else { throw fail("stack underflow: needs \(n) items") }
             let items = Array(stack.suffix(n))
             stack.removeLast(n)
-            stack.append(.tuple(items, depth: try nested(items)))
-        case 0x4A: stack.append(.int(Int(Int32(bitPattern: UInt32(try littleEndian(4))))))
-        case 0x4B: stack.append(.int(Int(try littleEndian(1))))
-        case 0x4D: stack.append(.int(Int(try littleEndian(2))))
+            try push(.tuple(items, depth: try nested(items)))
+        case 0x4A: try push(.int(Int(Int32(bitPattern: UInt32(try littleEndian(4))))))
+        case 0x4B: try push(.int(Int(try littleEndian(1))))
+        case 0x4D: try push(.int(Int(try littleEndian(2))))
         case 0x8A:  // LONG1: little-endian two's complement of n bytes
             let n = try length(1)
             guard n <= 8 else { throw fail("integer of \(n) bytes does not fit 64 bits") }
             let digits = try take(n)
             var value = digits.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             if n > 0, n < 8, let last = digits.last, last & 0x80 != 0 { value |= ~0 << (8 * UInt64(n)) }
-            stack.append(.int(Int(Int64(bitPattern: value))))
-        case 0x88: stack.append(.bool(true))
-        case 0x89: stack.append(.bool(false))
-        case 0x4E: stack.append(.none)
+            try push(.int(Int(Int64(bitPattern: value))))
+        case 0x88: try push(.bool(true))
+        case 0x89: try push(.bool(false))
+        case 0x4E: try push(.none)
         case 0x47:  // BINFLOAT: big-endian double
             let bits = try take(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            stack.append(.float(Double(bitPattern: bits)))
+            try push(.float(Double(bitPattern: bits)))
         case 0x30: _ = try pop()
         case 0x31: _ = try popMark()
         default: throw fail("opcode not handled")
@@ -104,9 +105,10 @@ extension PickleMachine {
     }
 
     mutating func pushText(_ n: Int) throws {
+        try charge(n)
         let raw = try take(n)
         guard let text = String(validating: raw, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
-        stack.append(.string(text))
+        try push(.string(text))
     }
 
     mutating func setItems(_ items: [PickleValue]) throws {
@@ -127,9 +129,9 @@ extension PickleMachine {
         list.items += items
     }
 
-    /// REDUCE and NEWOBJ: records the call; only `_codecs.encode` (bytes from a latin-1 string) and
-    /// `OrderedDict()` (an empty dict) are evaluated, both without running any Python.
-    func call(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
+    /// REDUCE and NEWOBJ: records the call; only `_codecs.encode` (bytes from a latin-1 string),
+    /// `bytes()` (empty bytes) and `OrderedDict()` (an empty dict) are evaluated, without running any Python.
+    mutating func call(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
         guard case .global(let global) = callable else { throw fail("cannot call a \(callable.kind)") }
         guard case .tuple(let args, let depth) = arguments else { throw fail("arguments are a \(arguments.kind), not a tuple") }
         switch global {
@@ -137,6 +139,7 @@ extension PickleMachine {
             guard args.count == 2, case .string(let text) = args[0], let encoding = args[1].text,
                   ["latin1", "latin-1", "iso-8859-1"].contains(encoding.lowercased())
             else { throw fail("_codecs.encode is only accepted as encode(str, 'latin1')") }
+            try charge(text.utf8.count)
             var out = [UInt8]()
             out.reserveCapacity(text.unicodeScalars.count)
             for scalar in text.unicodeScalars {
@@ -147,6 +150,9 @@ extension PickleMachine {
         case .orderedDict:
             guard args.isEmpty else { throw fail("OrderedDict is only accepted without arguments") }
             return .dict(PickleContainer())
+        case .emptyBytes:
+            guard args.isEmpty else { throw fail("bytes is only accepted without arguments (empty bytes)") }
+            return .bytes([])
         default:
             guard depth < Self.maximumDepth else { throw fail("values nested deeper than \(Self.maximumDepth) levels") }
             return .object(PickleObject(callable: global, arguments: args, depth: depth + 1))

@@ -35,11 +35,14 @@ public enum SafeTensors {
         }
         guard String(validating: headerBytes, as: UTF8.self) != nil else { throw headerError(0, "not valid UTF-8") }
         let root: JSONValue
-        do { root = try JSONParser.parse(headerBytes) } catch { throw headerError(error.offset, "bad JSON: \(error.message)") }
+        var budget = ReadBudget(inputSize: bytes.count)
+        do { root = try JSONParser.parse(headerBytes, budget: &budget) } catch {
+            throw headerError(error.offset, error.isOverrun ? error.message : "bad JSON: \(error.message)")
+        }
         guard case .object(let members) = root else { throw headerError(0, "not a JSON object") }
 
         var result = NamedArrays(source: file)
-        var spans: [(range: Range<Int>, name: String)] = []
+        var entries: [(name: String, dtype: ArrayDType, shape: [Int], range: Range<Int>)] = []
         let dataLength = bytes.count - dataStart
         for (name, value) in members {
             if name == "__metadata__" {
@@ -53,13 +56,15 @@ public enum SafeTensors {
                 continue
             }
             let entry = try tensorEntry(name, value, dataLength: dataLength) { headerError(nil, "tensor \"\(name)\": \($0)") }
-            spans.append((entry.range, name))
-            let bytes = Array(bytes[(dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound)])
-            result.arrays.append(try NamedArray(name: name, dtype: entry.dtype, shape: entry.shape, bytes: bytes))
+            entries.append((name, entry.dtype, entry.shape, entry.range))
         }
-        try checkCoverage(spans, dataLength: dataLength, file: file, dataStart: dataStart)
-        let order = Dictionary(uniqueKeysWithValues: spans.map { ($0.name, $0.range.lowerBound) })
-        result.arrays.sort { (order[$0.name] ?? 0, $0.name) < (order[$1.name] ?? 0, $1.name) }
+        // Coverage first: tensors that overlap could otherwise make the copies below many times the file.
+        try checkCoverage(entries.map { ($0.range, $0.name) }, dataLength: dataLength, file: file, dataStart: dataStart)
+        entries.sort { ($0.range.lowerBound, $0.name) < ($1.range.lowerBound, $1.name) }
+        for entry in entries {
+            let bytes = Array(bytes[(dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound)])
+            result.arrays.append(try NamedArray(name: entry.name, dtype: entry.dtype, shape: entry.shape, bytes: bytes))
+        }
         return result
     }
 
@@ -77,6 +82,9 @@ public enum SafeTensors {
             throw error("dtype \"\(dtypeName)\" is not supported (\(ArrayDType.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard case .array(let dims) = try field("shape") else { throw error("shape is not a list") }
+        guard dims.count <= InputLimits.maximumRank else {
+            throw error("shape has \(dims.count) dimensions, more than \(InputLimits.maximumRank)")
+        }
         let shape = try dims.map {
             guard let d = $0.integer, d >= 0 else { throw error("shape has a dimension that is negative or not an integer that fits 64 bits") }
             return d
@@ -86,8 +94,9 @@ public enum SafeTensors {
         else { throw error("data_offsets is not a pair of integers") }
         guard begin >= 0, begin <= end else { throw error("data_offsets [\(begin), \(end)] are reversed or negative") }
         guard end <= dataLength else { throw error("data_offsets [\(begin), \(end)] lie outside the \(dataLength) bytes of data") }
-        guard let count = elementCount(shape), case let (size, false) = count.multipliedReportingOverflow(by: dtype.byteSize)
-        else { throw error("shape \(shape) overflows") }
+        guard let size = byteCount(shape: shape, dtype: dtype) else {
+            throw error("shape \(shape) overflows")
+        }
         guard size == end - begin else {
             throw error("shape \(shape) of \(dtypeName) needs \(size) bytes but data_offsets span \(end - begin)")
         }

@@ -8,7 +8,9 @@ public enum NumPyPickle {
     /// Parses pickle bytes; `file` names them in errors.
     public static func decode(_ bytes: [UInt8], file: String) throws -> NamedArrays {
         var machine = PickleMachine(file: file, bytes: bytes)
-        return try PickleArrays(file: file).arrays(from: machine.run())
+        let root = try machine.run()
+        var arrays = PickleArrays(file: file, budget: machine.budget)
+        return try arrays.arrays(from: root)
     }
 }
 

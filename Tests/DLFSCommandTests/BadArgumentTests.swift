@@ -12,6 +12,8 @@ struct BadArgumentTests {
         (["--lr", ""], "--lr '' is empty; give comma-separated numbers such as 3,4"),
         (["--init", "1,2,3"], "--init '1,2,3' has 3 numbers; f(x0, x1) = x0² + x1² needs 2, e.g. 3,4"),
         (["--init", "1e999,0"], "--init '1e999,0': element 1 ('1e999') is not a finite number"),
+        (["--init", "1e308,1e308", "--steps", "0", "--plot", "x.svg"],
+         "--init '1e308,1e308': coordinates must be from -1e150 to 1e150, where x0² + x1² is finite"),
         (["--plot", "out.png"], "--plot 'out.png': only SVG output is supported; give a file name ending in .svg"),
         (["--plot", "/nonexistent-dlfs-dir/out.svg"], "--plot '/nonexistent-dlfs-dir/out.svg': directory /nonexistent-dlfs-dir does not exist"),
     ])
@@ -37,7 +39,10 @@ struct BadArgumentTests {
 
     @Test("bench subcommands", arguments: [
         (["bench", "infer", "--weights", "w.pkl", "--batch-size", "0"], "--batch-size must be at least 1, not 0"),
-        (["bench", "train", "--iters", "0"], "--iters must be at least 1, not 0"),
+        (["bench", "train", "--iters", "0"], "--iters must be from 1 to 100000000, not 0"),
+        (["bench", "train", "--iters", "-3"], "--iters must be from 1 to 100000000, not -3"),
+        (["bench", "gemm", "--lanes", "0", "--json"], "--lanes must be from 1 to 64, not 0"),
+        (["bench", "gemm", "--clock-g-hz", "nan"], "--clock-g-hz must be from 0.1 to 10, not nan"),
         (["bench", "train", "--batch-size", "0"], "--batch-size must be at least 1, not 0"),
         (["bench", "numgrad", "--batch-size=-1"], "--batch-size must be at least 1, not -1"),
     ])
@@ -52,6 +57,14 @@ struct BadArgumentTests {
             expectOneErrorLine(try dlfs("bench", command, "--batch-size", "60001"),
                                "--batch-size 60001 is larger than the 60000 training images of fashion-mnist")
         }
+    }
+
+    @Test("download --timeout outside 0.001 to 86400 seconds", arguments: [
+        ("nan", "nan"), ("inf", "inf"), ("1e16", "1e+16"), ("1e300", "1e+300"), ("-1", "-1.0"), ("0", "0.0"),
+    ])
+    func downloadTimeout(value: String, shown: String) throws {
+        expectUsageError(try dlfs("download", "mnist", "--timeout", value, "--mirror", "http://127.0.0.1:9/"),
+                         "--timeout must be from 0.001 to 86400, not \(shown)")
     }
 
     @Test("an unknown dataset, and an unknown subcommand")

@@ -108,12 +108,12 @@ private let datasetRows: [DatasetRow] = [
     DatasetRow("a directory where the images file should be") { d in
         try FileManager.default.removeItem(atPath: d.imagesPath)
         try FileManager.default.createDirectory(atPath: d.imagesPath, withIntermediateDirectories: false)
-        return "\(d.imagesPath): not a regular file"
+        return "\(d.imagesPath): is not a regular file"
     },
     DatasetRow("a named pipe where the labels file should be (must not block)") { d in
         try FileManager.default.removeItem(atPath: d.labelsPath)
         try BrokenFile.makeFIFO(at: d.labelsPath)
-        return "\(d.labelsPath): not a regular file"
+        return "\(d.labelsPath): is not a regular file"
     },
 ]
 
@@ -145,6 +145,22 @@ struct BadDatasetInputTests {
         defer { directory.cleanUp() }
         try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: directory.imagesPath)
         expectOneErrorLine(try directory.show(), "\(directory.imagesPath): cannot open: Permission denied")
+    }
+
+    /// Without search permission on the directory its files cannot even be looked up: that is not "missing".
+    /// Root, whom permissions do not stop, runs dlfs as nobody through setpriv.
+    @Test("a directory that cannot be searched is reported as such, not as missing",
+          .enabled(if: !BrokenFile.runningAsRoot || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func unsearchableDirectory() throws {
+        let directory = try DatasetDirectory()
+        defer {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+            directory.cleanUp()
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: directory.path)
+        let wrapper = BrokenFile.runningAsRoot ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
+        expectOneErrorLine(try dlfs(["show", "--data-dir", directory.path], wrapper: wrapper),
+                           "\(directory.path): cannot look inside for t10k-images-idx3-ubyte.gz: Permission denied")
     }
 
     @Test("--data-dir that does not exist, or is a file")

@@ -135,7 +135,7 @@ struct BadWeightFileTests {
         try BrokenFile.write(st(#"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}"#, twelveBytes), to: input)
         let folder = directory.file("folder")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
-        expectOneErrorLine(try dlfs("convert", input, folder), "\(folder): cannot rename the temporary file over it: Is a directory")
+        expectOneErrorLine(try dlfs("convert", input, folder), "\(folder): exists and is a directory, not a regular file; refusing to replace it")
         let nowhere = directory.file("nowhere/out.safetensors")
         expectOneErrorLine(try dlfs("convert", input, nowhere),
                            "\(nowhere): cannot create a temporary file in \(directory.path)/nowhere/: No such file or directory")

@@ -74,11 +74,13 @@ func dlfs(_ arguments: String..., environment: [String: String]? = nil) throws -
 }
 
 /// A run still going after `timeout` seconds is terminated (so a hang fails the test instead of blocking it).
-func dlfs(_ arguments: [String], environment: [String: String]? = nil, timeout: Double = 300) throws -> CommandResult {
+/// `wrapper` (e.g. `["/usr/bin/prlimit", "--as=…", "--"]`) runs `dlfs` through another program.
+func dlfs(_ arguments: [String], environment: [String: String]? = nil, timeout: Double = 300,
+          wrapper: [String] = []) throws -> CommandResult {
     let executable = try #require(dlfsExecutable, "the dlfs executable is not next to the test bundle; run `swift build`")
     let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
+    process.executableURL = wrapper.first.map { URL(fileURLWithPath: $0) } ?? executable
+    process.arguments = wrapper.dropFirst() + (wrapper.isEmpty ? [] : [executable.path]) + arguments
     if var environment {
         // Sanitizer settings (CI's leak suppressions) reach the child even with a custom environment.
         for (key, value) in ProcessInfo.processInfo.environment where key.hasSuffix("SAN_OPTIONS") { environment[key] = value }

@@ -160,11 +160,13 @@ struct ModelCommandTests {
     @Test("train rejects bad arguments with one line naming the argument")
     func trainArguments() throws {
         for (arguments, message) in [
-            (["--iters", "0"], "--iters must be at least 1, not 0"),
+            (["--iters", "0"], "--iters must be from 1 to 100000000, not 0"),
+            (["--iters", "-5"], "--iters must be from 1 to 100000000, not -5"),
             (["--batch-size", "0"], "--batch-size must be at least 1, not 0"),
             (["--lr", "0"], "--lr must be a positive number, not 0.0"),
             (["--lr=-0.1"], "--lr must be a positive number, not -0.1"),
-            (["--hidden", "0"], "--hidden must be at least 1, not 0"),
+            (["--hidden", "0"], "--hidden must be from 1 to 100000, not 0"),
+            (["--hidden", "-50"], "--hidden must be from 1 to 100000, not -50"),
             (["--hidden", "100,x"], "--hidden '100,x': 'x' is not a whole number"),
             (["--init", "glorot"], "--init 'glorot': give std:SIGMA (a positive number), xavier or he"),
             (["--epochs", "2", "--iters", "5"], "give --iters or --epochs, not both"),

@@ -113,9 +113,26 @@ final class LogLines: @unchecked Sendable {
         await expectDownloadError(saying: "/slow/") {
             try await downloader(["\(server.baseURL)/slow"], log: log).fetch(info.files[0], into: dir.path)
         }
-        // The 2 s idle timeout fires before the server's 10 s of silence ends: the error is a timeout, not
-        // a truncated body (no wall-clock bound here: a loaded CI machine delays URLSession's timer).
+        // The 2 s timeout fires before the server's 10 s of silence ends: the error is a timeout, not a
+        // truncated body.
         #expect(log.lines.count == 1 && log.lines[0].contains("timed out"), "\(log.lines)")
+        #expect(dir.contents().isEmpty)
+    }
+
+    /// A server that keeps the connection alive with a byte a second never lets an idle timeout fire: the
+    /// timeout bounds the whole transfer.
+    @Test func oneBytePerSecondTimesOut() async throws {
+        let server = try TestHTTPServer(routes: ["/drip/train-images-idx3-ubyte.gz": .drip(declared: 1000)])
+        defer { server.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = LogLines()
+        let start = Date()
+        await expectDownloadError(saying: "/drip/") {
+            try await downloader(["\(server.baseURL)/drip"], log: log).fetch(info.files[0], into: dir.path)
+        }
+        #expect(Date().timeIntervalSince(start) < 30)  // 2 s, plus waiting for a thread of a busy test pool
+        #expect(log.lines.count == 1 && log.lines[0].contains("timed out (the file took more than 2.0 s)"), "\(log.lines)")
         #expect(dir.contents().isEmpty)
     }
 
@@ -138,6 +155,31 @@ final class LogLines: @unchecked Sendable {
         let second = try await Dataset.load(info, split: .train, locator: locator)
         #expect(server.requests.count == 2)
         #expect(first.pixels == second.pixels && second.labels == Fixture.labels)
+    }
+
+    /// A cached file is verified (size and SHA-256) whenever the cache is used; a damaged one is downloaded
+    /// again, never read as data.
+    @Test func damagedCacheFileIsDownloadedAgain() async throws {
+        let server = try TestHTTPServer(routes: routes("ok"))
+        defer { server.stop() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let environment = ["XDG_CACHE_HOME": "\(home.path)/cache", "DLFS_TINY_MIRRORS": "\(server.baseURL)/ok"]
+        let locator = DataLocator(environment: environment) { info, files, directory in
+            var d = Downloader(dataset: info, environment: environment)
+            d.showsProgress = false
+            d.log = { _ in }
+            try await d.fetch(files, into: directory)
+        }
+        _ = try await Dataset.load(info, split: .train, locator: locator)
+        #expect(server.requests.count == 2)
+        let images = "\(locator.cacheDirectory(for: info))/\(info.files[0].name)"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: images)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: images))
+        let again = try await Dataset.load(info, split: .train, locator: locator)
+        #expect(server.requests == ["/ok/\(info.files[0].name)", "/ok/\(info.files[1].name)", "/ok/\(info.files[0].name)"])
+        #expect(again.pixels == Fixture.pixels && again.labels == Fixture.labels)
     }
 
     @Test func nothingFoundListsEveryPlace() async throws {

@@ -12,6 +12,8 @@ final class TestHTTPServer: @unchecked Sendable {
         case truncated([UInt8], declared: Int)
         /// Accepts and says nothing for `seconds`.
         case silence(seconds: Double)
+        /// Announces `declared` bytes, then sends one byte a second until they are sent or the client leaves.
+        case drip(declared: Int)
     }
 
     let port: UInt16
@@ -102,6 +104,12 @@ final class TestHTTPServer: @unchecked Sendable {
             send(connection, header(200, length: declared) + bytes)
         case .silence(let seconds):
             Thread.sleep(forTimeInterval: seconds)
+        case .drip(let declared):
+            guard send(connection, header(200, length: declared)) else { return }
+            for _ in 0..<declared {
+                guard send(connection, [0]) else { return }
+                Thread.sleep(forTimeInterval: 1)
+            }
         }
     }
 
@@ -111,13 +119,16 @@ final class TestHTTPServer: @unchecked Sendable {
             + "Content-Length: \(length)\r\nConnection: close\r\n\r\n").utf8)
     }
 
-    private func send(_ connection: Int32, _ bytes: [UInt8]) {
+    /// Sends all of `bytes`; false when the client has gone.
+    @discardableResult
+    private func send(_ connection: Int32, _ bytes: [UInt8]) -> Bool {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { return }
+            guard n > 0 else { return false }
             sent += n
         }
+        return true
     }
 }
 

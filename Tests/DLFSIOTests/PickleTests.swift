@@ -101,6 +101,15 @@ struct PickleTests {
         #expect(message.hasPrefix("bad.pkl: " + expected), "\(message)")
     }
 
+    @Test("NumPy's protocol-2 pickle of empty arrays, whose data is __builtin__.bytes(), is read")
+    func emptyArraysProtocol2() throws {
+        let arrays = try NumPyPickle.read(fixture("empty_arrays_p2.pkl"))
+        #expect(arrays.names == ["e", "m"])
+        #expect(arrays.arrays.map(\.shape) == [[0], [0, 3]])
+        #expect(arrays.arrays.map(\.dtype) == [.float32, .float64])
+        #expect(arrays.arrays.allSatisfy { $0.bytes.isEmpty })
+    }
+
     @Test("an unsupported dtype names the array and the dtype")
     func complexRefused() throws {
         let message = weightFileError { _ = try NumPyPickle.read(fixture("unsupported_complex.pkl")) }

@@ -114,3 +114,7 @@ safetensors.numpy.save_file(
 # Arrays DLFS must refuse with a clear error: a complex dtype, and a dict holding something else.
 with open("unsupported_complex.pkl", "wb") as f:
     f.write(pickle.dumps({"z": np.array([1 + 2j], dtype=np.complex64)}, protocol=2))
+
+# NumPy's own protocol-2 pickle of empty arrays: Python 3 writes empty bytes as __builtin__.bytes().
+with open("empty_arrays_p2.pkl", "wb") as f:
+    f.write(pickle.dumps({"e": np.zeros(0, np.float32), "m": np.zeros((0, 3), np.float64)}, protocol=2))
