@@ -56,46 +56,25 @@ struct Train: AsyncParsableCommand {
     @Flag(help: "Print one JSON object at the end instead of the per-epoch lines.")
     var json = false
 
+    /// The options that `dlfs serve`'s training form shares, checked by one `validate`.
+    var recipe: TrainingRecipe {
+        var recipe = TrainingRecipe()
+        (recipe.iterations, recipe.epochs, recipe.batchSize, recipe.learningRate) = (iters, epochs, batchSize, lr)
+        (recipe.hidden, recipe.activation, recipe.weightInit, recipe.optimizer) = (hidden, activation, weightInit, optimizer)
+        (recipe.batchNormalization, recipe.dropout, recipe.weightDecay, recipe.seed) = (batchNorm, dropout, weightDecay, seed)
+        return recipe
+    }
+
     func validate() throws {
-        if let iters { try requireCount(iters, "--iters", atMost: maximumIterations) }
-        if let epochs {
-            guard iters == nil else { throw ValidationError("give --iters or --epochs, not both") }
-            guard epochs.isFinite && epochs > 0 && epochs <= 1_000_000 else {
-                throw ValidationError("--epochs must be a positive number up to 1000000, not \(epochs)")
-            }
-        }
-        try requireAtLeastOne(batchSize, "--batch-size")
-        if let dropout, !(0..<1).contains(dropout) { throw ValidationError("--dropout must be at least 0 and below 1, not \(dropout)") }
-        guard weightDecay.isFinite && weightDecay >= 0 else {
-            throw ValidationError("--weight-decay must be a number ≥ 0, not \(weightDecay)")
-        }
-        if let lr { guard lr.isFinite && lr > 0 else { throw ValidationError("--lr must be a positive number, not \(lr)") } }
-        _ = try hiddenSizes()
-        _ = try initialWeights()
+        do { try recipe.validate() } catch { throw ValidationError(error.description) }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more, not \(threads)") }
         if let save, !save.hasSuffix(".safetensors") {
             throw ValidationError("--save '\(save)': the model is written as safetensors; give a name ending in .safetensors")
         }
     }
 
-    func hiddenSizes() throws -> [Int] {
-        try hidden.split(separator: ",", omittingEmptySubsequences: false).map { part in
-            let text = part.trimmingCharacters(in: .whitespaces)
-            guard let size = Int(text) else { throw ValidationError("--hidden '\(hidden)': '\(text)' is not a whole number") }
-            try requireCount(size, "--hidden", atMost: maximumLayerWidth)
-            return size
-        }
-    }
-
-    func initialWeights() throws -> WeightInit {
-        guard let value = WeightInit(weightInit) else {
-            throw ValidationError("--init '\(weightInit)': give std:SIGMA (a positive number), xavier or he")
-        }
-        return value
-    }
-
     /// The learning rate: given, or the one of the book's script for this optimizer.
-    var learningRate: Double { lr ?? (optimizer == .sgd ? 0.1 : optimizer.defaultLearningRate) }
+    var learningRate: Double { recipe.resolvedLearningRate }
 
     func run() async throws {
         ComputeThreads.count = threads
@@ -116,17 +95,12 @@ struct Train: AsyncParsableCommand {
     private func run<S: TensorScalar>(_: S.Type, _ info: DatasetInfo, _ trainSet: ImageSet, _ testSet: ImageSet,
                                       _ loadSeconds: Double, _ saveURL: URL?, _ plotURL: URL?) throws {
         var rng = SeededGenerator(seed: seed)
-        var model = Sequential<S>.multiLayerNet(
-            inputSize: trainSet.featureCount, hiddenSizes: try hiddenSizes(), outputSize: info.classCount,
-            activation: activation, weightInit: try initialWeights(), batchNormalization: batchNorm, dropout: dropout,
-            weightDecay: weightDecay, using: &rng)
+        let recipe = self.recipe
+        var model = try recipe.model(S.self, inputSize: trainSet.featureCount, outputSize: info.classCount, using: &rng)
         var optimizer = self.optimizer.make(S.self, learningRate: learningRate)
-        var options = TrainingOptions()
-        (options.batchSize, options.sampling, options.gradient) = (batchSize, sampling, gradient)
-        if let epochs { options.setEpochs(epochs, trainCount: trainSet.count) } else { options.iterations = iters ?? 10_000 }
-        guard options.iterations <= maximumIterations else {
-            throw CommandFailure("--epochs \(epochs!) makes \(options.iterations) iterations, more than \(maximumIterations)")
-        }
+        var options: TrainingOptions
+        do { options = try recipe.trainingOptions(trainCount: trainSet.count) } catch { throw CommandFailure(error.description) }
+        (options.sampling, options.gradient) = (sampling, gradient)
         var bar = ProgressBar(total: options.iterations, label: "training")
         let observer = TrainingObserver(
             iterationDone: { i, loss in bar.update(i + 1, detail: String(format: "loss %.4f", loss)) },
@@ -152,9 +126,9 @@ struct Train: AsyncParsableCommand {
         }
         let report = TrainReport(
             dataset: info.name, dtype: S.self == Float.self ? "float32" : "float64", activation: activation.rawValue,
-            gradient: gradient.rawValue, optimizer: self.optimizer.rawValue, weightInit: try initialWeights().description,
+            gradient: gradient.rawValue, optimizer: self.optimizer.rawValue, weightInit: try recipe.initialWeights().description,
             layers: model.specs.map(\.description), iterations: options.iterations, batchSize: batchSize,
-            learningRate: learningRate, hidden: try hiddenSizes(), seed: seed, threads: ComputeThreads.count,
+            learningRate: learningRate, hidden: try recipe.hiddenSizes(), seed: seed, threads: ComputeThreads.count,
             epochs: history.epochs, finalTrainAccuracy: history.epochs.last?.trainAccuracy ?? 0,
             finalTestAccuracy: history.finalTestAccuracy, lastEpochTestAccuracy: history.epochs.last?.testAccuracy ?? 0,
             loss: LossSummary(history.losses), loadSeconds: loadSeconds, trainSeconds: trainSeconds,
@@ -173,7 +147,7 @@ struct Train: AsyncParsableCommand {
                               _ options: TrainingOptions, to url: URL) throws {
         try model.save(to: url.path, metadata: [
             "dataset": info.name, "optimizer": optimizer.rawValue, "learning_rate": String(learningRate),
-            "init": try initialWeights().description, "iterations": String(options.iterations),
+            "init": try recipe.initialWeights().description, "iterations": String(options.iterations),
             "batch_size": String(batchSize), "seed": String(seed), "test_accuracy": String(history.finalTestAccuracy),
         ])
         FileHandle.standardError.write(Data("wrote \(url.path)\n".utf8))
