@@ -89,18 +89,7 @@ struct Infer: AsyncParsableCommand {
     private func run(_ net: BookConvNet, weights: String) async throws {
         let info = try DatasetInfo.named(source.datasetName)
         let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
-        var model = net.model()
-        let arrays = try loadWeights(weights)
-        do {
-            let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) },
-                                            uniquingKeysWith: { first, _ in first })
-            try model.loadParameters(parameters)
-        } catch let error as NetworkParameterError {
-            throw CommandFailure("\(weights): \(error)")
-        } catch var error as WeightFileError {
-            error.file = weights
-            throw error
-        }
+        let model = try net.model(weights: weights)
         try checkInputs(of: model, fit: set.featureCount, classes: info.classCount, file: weights)
         try measure(model, named: net.rawValue, weights: weights, on: set, info)
     }
@@ -129,17 +118,8 @@ struct Infer: AsyncParsableCommand {
         -> (DatasetInfo, ThreeLayerNet<Float>, any ExampleSet, [Int]) {
         let info = try DatasetInfo.named(dataset)
         let set = try await Dataset.load(info, split: .test, dataDir: dataDir)
-        let arrays = try loadWeights(weights)
-        let net: ThreeLayerNet<Float>
-        do {
-            let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) },
-                                            uniquingKeysWith: { first, _ in first })
-            net = try ThreeLayerNet(parameters: parameters, inputSize: set.pixelsPerImage, outputSize: info.classCount)
-        } catch let error as NetworkParameterError {
-            throw CommandFailure("\(weights): \(error)")
-        } catch var error as WeightFileError {
-            error.file = weights
-            throw error
+        let net = try withWeights(weights) { parameters in
+            try ThreeLayerNet(parameters: parameters, inputSize: set.pixelsPerImage, outputSize: info.classCount)
         }
         let labels = set.labels.map(Int.init)
         let images: any ExampleSet = normalize ? set : TensorExamples(
@@ -159,6 +139,29 @@ enum BookConvNet: String, CaseIterable {
     func model() -> Sequential<Float> {
         var rng = SeededGenerator(seed: 0)
         return self == .simpleConvNet ? .simpleConvNet(using: &rng) : .deepConvNet(using: &rng)
+    }
+
+    /// The net with the parameters of a weight file (the book's pickle); errors name the file.
+    func model(weights: String) throws -> Sequential<Float> {
+        var model = model()
+        try withWeights(weights) { try model.loadParameters($0) }
+        return model
+    }
+}
+
+/// Reads a weight file (pickle or safetensors) as Float tensors by name and builds something from them;
+/// every error, the file's or the parameters', names the file.
+func withWeights<T>(_ path: String, _ build: ([String: Tensor<Float>]) throws -> T) throws -> T {
+    let arrays = try loadWeights(path)
+    do {
+        let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) },
+                                        uniquingKeysWith: { first, _ in first })
+        return try build(parameters)
+    } catch let error as NetworkParameterError {
+        throw CommandFailure("\(path): \(error)")
+    } catch var error as WeightFileError {
+        error.file = path
+        throw error
     }
 }
 
