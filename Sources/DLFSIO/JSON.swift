@@ -1,6 +1,7 @@
-/// A small JSON reader for safetensors headers: keeps object keys in order, keeps numbers as their text
-/// (so an integer too large for `Int` is reported, not rounded), and reports the byte of any error.
-enum JSONValue {
+/// A small JSON reader for safetensors headers (and, within the package, `dlfs serve`'s request bodies):
+/// keeps object keys in order, keeps numbers as their text (so an integer too large for `Int` is reported,
+/// not rounded), and reports the byte of any error.
+package enum JSONValue {
     case object([(key: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)
@@ -9,31 +10,34 @@ enum JSONValue {
     case null
 
     /// The integer this number spells, or nil when it is not an integer or does not fit `Int`.
-    var integer: Int? {
+    package var integer: Int? {
         if case .number(let text) = self { return Int(text) }
         return nil
     }
 }
 
-struct JSONParser {
-    struct Failure: Error {
-        let offset: Int
-        let message: String
+package struct JSONParser {
+    package struct Failure: Error {
+        package let offset: Int
+        package let message: String
     }
 
     static let maximumDepth = 16
 
     let bytes: ArraySlice<UInt8>
     var position: Int
+    /// What the text is, for "unexpected end of the header".
+    let what: String
 
-    init(_ bytes: ArraySlice<UInt8>) {
+    init(_ bytes: ArraySlice<UInt8>, what: String) {
         self.bytes = bytes
+        self.what = what
         position = bytes.startIndex
     }
 
     /// Parses one value filling the whole input (trailing spaces allowed: the header padding).
-    static func parse(_ bytes: ArraySlice<UInt8>) throws(Failure) -> JSONValue {
-        var parser = JSONParser(bytes)
+    package static func parse(_ bytes: ArraySlice<UInt8>, what: String = "header") throws(Failure) -> JSONValue {
+        var parser = JSONParser(bytes, what: what)
         let value = try parser.value(depth: 0)
         parser.skipSpace()
         guard parser.position == bytes.endIndex else { throw parser.failure("unexpected text after the JSON value") }
@@ -43,7 +47,21 @@ struct JSONParser {
     func failure(_ message: String) -> Failure { Failure(offset: position - bytes.startIndex, message: message) }
 
     mutating func skipSpace() {
-        while position < bytes.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.endIndex {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    /// The bytes a number may hold (its grammar is then checked by parsing it).
+    private static func isNumberByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "e"),
+             UInt8(ascii: "E"): true
+        default: false
+        }
     }
 
     mutating func expect(_ byte: UInt8) throws(Failure) {
@@ -57,7 +75,7 @@ struct JSONParser {
     mutating func value(depth: Int) throws(Failure) -> JSONValue {
         guard depth < Self.maximumDepth else { throw failure("nested too deeply") }
         skipSpace()
-        guard position < bytes.endIndex else { throw failure("unexpected end of the header") }
+        guard position < bytes.endIndex else { throw failure("unexpected end of the \(what)") }
         switch bytes[position] {
         case UInt8(ascii: "{"):
             position += 1
@@ -91,9 +109,10 @@ struct JSONParser {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let start = position
             position += 1
-            while position < bytes.endIndex, "0123456789+-.eE".utf8.contains(bytes[position]) { position += 1 }
+            while position < bytes.endIndex, Self.isNumberByte(bytes[position]) { position += 1 }
             let text = String(decoding: bytes[start..<position], as: UTF8.self)
-            guard Double(text) != nil else { position = start; throw failure("malformed number \(text)") }
+            // Integers, the common case, without strtod.
+            guard Int(text) != nil || Double(text) != nil else { position = start; throw failure("malformed number \(text)") }
             return .number(text)
         default: throw failure("unexpected character")
         }
@@ -102,7 +121,7 @@ struct JSONParser {
     /// After an item: true at ',', false at the closing bracket.
     mutating func separator(closing: UInt8) throws(Failure) -> Bool {
         skipSpace()
-        guard position < bytes.endIndex else { throw failure("unexpected end of the header") }
+        guard position < bytes.endIndex else { throw failure("unexpected end of the \(what)") }
         let byte = bytes[position]
         position += 1
         if byte == UInt8(ascii: ",") { return true }

@@ -1,22 +1,8 @@
+import DLFSIO
 import Foundation
 import Hummingbird
 
-/// A JSON value as a request sent it, so that each field can be checked by name and every refusal say
-/// precisely which field is wrong and why (a typed `Decodable` stops at the first mismatch with a message
-/// about coding paths).
-enum JSONValue: Decodable, Sendable {
-    case number(Double), string(String), bool(Bool), array([JSONValue]), object([String: JSONValue]), null
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
-
+extension JSONValue {
     /// What kind of value it is, for messages ("a string").
     var kind: String {
         switch self {
@@ -27,6 +13,12 @@ enum JSONValue: Decodable, Sendable {
         case .object: "an object"
         case .null: "null"
         }
+    }
+
+    /// The number's value (its text is known to spell one); integers, the common case, without strtod.
+    var double: Double? {
+        guard case .number(let text) = self else { return nil }
+        return Int(text).map(Double.init) ?? Double(text)
     }
 }
 
@@ -47,14 +39,14 @@ struct RequestFields {
             throw requestError("the body is larger than \(limit) bytes", .contentTooLarge)
         }
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) } catch {
-            throw requestError("the body is not valid JSON" + (buffer.readableBytes == 0 ? " (it is empty)" : ""))
+        do { value = try JSONParser.parse(ArraySlice(buffer.readableBytesView), what: "body") } catch {
+            throw requestError("the body is not valid JSON: \(error.message) at byte \(error.offset)")
         }
-        guard case .object(let fields) = value else { throw requestError("the body must be a JSON object, not \(value.kind)") }
-        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw requestError("unknown field '\(unknown)'; the fields are \(allowed.joined(separator: ", "))")
+        guard case .object(let members) = value else { throw requestError("the body must be a JSON object, not \(value.kind)") }
+        if let unknown = members.first(where: { !allowed.contains($0.key) }) {
+            throw requestError("unknown field '\(unknown.key)'; the fields are \(allowed.joined(separator: ", "))")
         }
-        return RequestFields(fields: fields)
+        return RequestFields(fields: Dictionary(members, uniquingKeysWith: { first, _ in first }))
     }
 
     subscript(name: String) -> JSONValue? {
@@ -70,7 +62,7 @@ struct RequestFields {
 
     func number(_ name: String) throws -> Double? {
         guard let value = self[name] else { return nil }
-        guard case .number(let number) = value else { throw requestError("\(name) must be a number, not \(value.kind)") }
+        guard let number = value.double, number.isFinite else { throw requestError("\(name) must be a number, not \(value.kind)") }
         return number
     }
 

@@ -29,7 +29,7 @@ final class ServerState: Sendable {
         }
         var bytes = [UInt8](repeating: 0, count: needed)
         for (i, value) in values.enumerated() {
-            guard case .number(let level) = value, level >= 0, level <= 255 else {
+            guard let level = value.double, level >= 0, level <= 255 else {
                 throw requestError("pixels[\(i)] is \(value.kind == "a number" ? "outside 0-255" : value.kind); grey levels are numbers from 0 to 255")
             }
             bytes[i] = UInt8(level.rounded())

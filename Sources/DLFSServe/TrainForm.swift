@@ -1,4 +1,5 @@
 import DLFS
+import DLFSIO
 
 /// The training form's fields, named as `dlfs train`'s options (`batch-size` for `--batch-size`), read
 /// into the `TrainingRecipe` that the command line uses, so both refuse the same values in the same words.
@@ -17,7 +18,7 @@ struct TrainForm {
             case .number: recipe.hidden = String(try fields.integer("hidden")!)
             case .array(let sizes):
                 recipe.hidden = try sizes.map { size in
-                    guard case .number(let n) = size, n.rounded() == n, abs(n) < 1e9 else {
+                    guard let n = size.double, n.rounded() == n, abs(n) < 1e9 else {
                         throw requestError("hidden must hold whole numbers, not \(size.kind)")
                     }
                     return String(Int(n))

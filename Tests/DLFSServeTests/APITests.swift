@@ -30,8 +30,10 @@ struct PredictAPITests {
     }
 
     @Test("bad bodies get 400 or 413 with a message that says what is wrong", arguments: [
-        ("{\"pixels\": [1, 2", 400, "the body is not valid JSON"),
-        ("", 400, "the body is not valid JSON (it is empty)"),
+        ("{\"pixels\": [1, 2", 400, "the body is not valid JSON: unexpected end of the body at byte 16"),
+        ("", 400, "the body is not valid JSON: unexpected end of the body at byte 0"),
+        ("{\"pixels\": [1, 2,]}", 400, "the body is not valid JSON: unexpected character at byte 17"),
+        ("{\"pixels\": [1], \"pixels\": [2]}", 400, "the body is not valid JSON: duplicate key \"pixels\" at byte 16"),
         ("[1, 2, 3]", 400, "the body must be a JSON object, not an array"),
         ("{}", 400, "missing field 'pixels' (784 grey levels 0-255, row-major 28 × 28)"),
         ("{\"pixels\": \"abc\"}", 400, "pixels must be an array of numbers, not a string"),
