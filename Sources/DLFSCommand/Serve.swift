@@ -32,6 +32,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The directory of the book's weight files (sample_weight.pkl, params.pkl, deep_convnet_params.pkl).")
     var bookDir: String?
 
+    @Flag(inversion: .prefixedNo, help: "Serve the book's models found in the book directory (chapter-3 net, SimpleConvNet) besides --weights and --model.")
+    var bookModels = true
+
     @OptionGroup var source: DatasetOptions
 
     @Option(help: "Where the page's \"save\" writes NAME.safetensors.")
@@ -87,12 +90,13 @@ struct Serve: AsyncParsableCommand {
             if !models.contains(where: { $0.name == served.name }) { models.append(served) }
         }
         let defaultWeights = bookDirectory + "/sample_weight.pkl"
-        if let path = weights ?? (FileManager.default.fileExists(atPath: defaultWeights) ? defaultWeights : nil) {
+        let found = bookModels && FileManager.default.fileExists(atPath: defaultWeights) ? defaultWeights : nil
+        if let path = weights ?? found {
             add(ServedModel(name: "chapter-3", model: try withWeights(path) { try Sequential<Float>.chapterThreeNet(parameters: $0) },
                             dataset: "mnist"))
         }
         let convNetWeights = bookDirectory + "/" + BookConvNet.simpleConvNet.weightFile
-        if FileManager.default.fileExists(atPath: convNetWeights) {
+        if bookModels && FileManager.default.fileExists(atPath: convNetWeights) {
             add(ServedModel(name: BookConvNet.simpleConvNet.rawValue, model: try BookConvNet.simpleConvNet.model(weights: convNetWeights),
                             dataset: "mnist"))
         }
