@@ -43,7 +43,7 @@ function padPoint(event) {
 
 function stroke(from, to) {
   padContext.strokeStyle = "#fff";
-  padContext.lineWidth = 22;
+  padContext.lineWidth = 26;
   padContext.lineCap = padContext.lineJoin = "round";
   padContext.beginPath();
   padContext.moveTo(from[0], from[1]);
@@ -317,6 +317,8 @@ function listen() {
   });
   on("done", (done) => {
     events.close();
+    series.test.push([done.iterations, done.finalTestAccuracy]);
+    drawCharts();
     setStatus("done", `${done.stopped ? "Stopped" : "Finished"} after ${done.iterations} iterations in ${done.seconds.toFixed(1)} s: ` +
       `final test accuracy ${done.finalTestAccuracy}. Draw with the model "${done.model}" on the Draw page.`);
   });
@@ -326,7 +328,8 @@ function listen() {
 }
 
 function drawCharts() {
-  const lossMax = Math.max(0.5, ...series.loss.map((p) => p[1]));
+  // The loss axis ends at a multiple of 0.4, so that its five ticks are round numbers.
+  const lossMax = 0.4 * Math.ceil(Math.max(0.4, ...series.loss.map((p) => p[1])) / 0.4);
   lineChart($("loss-chart"), [{ points: series.loss, colour: "#c0392b" }], series.iterations, 0, lossMax, "iteration", "loss");
   lineChart($("accuracy-chart"), [{ points: series.train, colour: "#2471a3" }, { points: series.test, colour: "#e67e22" }],
     series.iterations, 0, 1, "iteration", "accuracy");
@@ -336,7 +339,7 @@ function drawCharts() {
 
 function lineChart(canvas, lines, xMax, yMin, yMax, xLabel, yLabel) {
   const c = canvas.getContext("2d");
-  const W = canvas.width, H = canvas.height, L = 52, R = 12, T = 12, B = 36;
+  const W = canvas.width, H = canvas.height, L = 52, R = 24, T = 12, B = 36;
   const x = (v) => L + (W - L - R) * v / Math.max(xMax, 1);
   const y = (v) => H - B - (H - T - B) * (v - yMin) / (yMax - yMin);
   c.clearRect(0, 0, W, H);
@@ -347,7 +350,7 @@ function lineChart(canvas, lines, xMax, yMin, yMax, xLabel, yLabel) {
   for (let i = 0; i <= 4; i++) {
     const v = yMin + (yMax - yMin) * i / 4;
     c.beginPath(); c.moveTo(L, y(v)); c.lineTo(W - R, y(v)); c.stroke();
-    c.textAlign = "right"; c.fillText(v.toFixed(2), L - 6, y(v) + 4);
+    c.textAlign = "right"; c.fillText(String(+v.toFixed(2)), L - 6, y(v) + 4);
   }
   c.textAlign = "center";
   for (let i = 0; i <= 4; i++) { const v = Math.round(xMax * i / 4); c.fillText(String(v), x(v), H - B + 16); }
