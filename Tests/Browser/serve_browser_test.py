@@ -25,6 +25,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -106,7 +107,8 @@ class browser:
 
 def wait(driver, condition, what, timeout=60):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(d))
+        return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=[StaleElementReferenceException]).until(lambda d: condition(d))
     except Exception:
         driver.save_screenshot("browser-failure.png")
         raise SystemExit(f"timed out after {timeout} s waiting for {what} (screenshot: browser-failure.png)")
@@ -132,7 +134,11 @@ def draw_stroke(driver, points):
 
 
 def cards(driver):
-    return {card.get_attribute("data-model"): card for card in driver.find_elements(By.CSS_SELECTOR, "#predictions .card")}
+    """The prediction cards as one snapshot read in the page (they are re-rendered by every answer)."""
+    found = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#predictions .card')).map(c => "
+        "({name: c.dataset.model, prediction: c.dataset.prediction, bars: c.querySelectorAll('.bar-row').length}));")
+    return {card["name"]: card for card in found}
 
 
 def check_draw(driver, out):
@@ -142,9 +148,9 @@ def check_draw(driver, out):
     time.sleep(0.5)  # the prediction of the last move
     found = cards(driver)
     for name, card in found.items():
-        check(len(card.find_elements(By.CSS_SELECTOR, ".bar-row")) == 10, f"{name}: ten probability bars")
-    check(found["chapter-3"].get_attribute("data-prediction") == "1",
-          f"a drawn 1 is a 1 for the chapter-3 weights (it says {found['chapter-3'].get_attribute('data-prediction')})")
+        check(card["bars"] == 10, f"{name}: ten probability bars")
+    check(found["chapter-3"]["prediction"] == "1",
+          f"a drawn 1 is a 1 for the chapter-3 weights (it says {found['chapter-3']['prediction']})")
     preview = driver.execute_script(
         "const d = document.getElementById('preview').getContext('2d').getImageData(0, 0, 28, 28).data;"
         "let ink = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 0) ink++; return ink;")
@@ -156,7 +162,7 @@ def check_draw(driver, out):
     draw_stroke(driver, [(70, 55), (215, 55), (175, 140), (130, 245)])
     wait(driver, lambda d: "chapter-3" in cards(d), "the chapter-3 card after drawing a 7")
     time.sleep(0.5)
-    print("a drawn 7 is a", cards(driver)["chapter-3"].get_attribute("data-prediction"), "for the chapter-3 weights")
+    print("a drawn 7 is a", cards(driver)["chapter-3"]["prediction"], "for the chapter-3 weights")
     driver.save_screenshot(os.path.join(out, "serve.png"))
     driver.set_window_size(1280, 960)
 
@@ -213,7 +219,7 @@ def check_train(driver, dataset, save_dir, out):
     driver.find_element(By.ID, "clear").click()
     draw_stroke(driver, [(150, 40), (144, 140), (138, 240)])
     wait(driver, lambda d: "trained" in cards(d), "the trained model's card on the draw page")
-    check(len(cards(driver)["trained"].find_elements(By.CSS_SELECTOR, ".bar-row")) == 10, "the trained model draws too")
+    check(cards(driver)["trained"]["bars"] == 10, "the trained model draws too")
 
 
 if __name__ == "__main__":
