@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        // `dlfs serve` only: the HTTP server of the local web page. The library products do not depend on it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -51,15 +53,22 @@ let package = Package(
         .target(name: "DLFSIO", dependencies: ["DLFSCore", "DLFSNN"], swiftSettings: computeTarget),
         .target(name: "DLFSPlot", dependencies: ["DLFSCore"]),
         .target(name: "DLFS", dependencies: ["DLFSCore", "DLFSNN", "DLFSData", "DLFSIO", "DLFSPlot"]),
+        .target(
+            name: "DLFSServe",
+            dependencies: ["DLFS", .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.copy("Page")]),
         .executableTarget(
             name: "DLFSCommand",
-            dependencies: ["DLFS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["DLFS", "DLFSServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: nativeCPU),
         .testTarget(name: "DLFSCoreTests", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
         .testTarget(name: "DLFSNNTests", dependencies: ["DLFSNN", "DLFSCore", "DLFSData", "DLFSIO"]),
         .testTarget(name: "DLFSDataTests", dependencies: ["DLFSData"]),
         .testTarget(name: "DLFSIOTests", dependencies: ["DLFSIO", "DLFSCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DLFSPlotTests", dependencies: ["DLFSPlot"]),
+        .testTarget(
+            name: "DLFSServeTests",
+            dependencies: ["DLFSServe", "DLFS", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "DLFSCommandTests", dependencies: ["DLFSCommand", "DLFSIO", "DLFSData", "CZlib"]),
     ]
 )

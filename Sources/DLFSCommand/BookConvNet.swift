@@ -35,17 +35,7 @@ enum BookConvNet: String, CaseIterable {
     func trained<S: TensorScalar>(_: S.Type = S.self, weights path: String) throws -> Sequential<S> {
         var rng = SeededGenerator(seed: 0)
         var model = model(S.self, using: &rng)
-        let arrays = try loadWeights(path)
-        do {
-            let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: S.self)) },
-                                            uniquingKeysWith: { first, _ in first })
-            try model.loadParameters(parameters)
-        } catch let error as NetworkParameterError {
-            throw CommandFailure("\(path): \(error)")
-        } catch var error as WeightFileError {
-            error.file = path
-            throw error
-        }
+        try withWeights(path, as: S.self) { try model.loadParameters($0) }
         return model
     }
 }

@@ -27,17 +27,16 @@ struct DatasetOptions: ParsableArguments {
 
 /// `validate()`'s check of a count option: `--batch-size 0` and the like are usage errors (status 64).
 func requireAtLeastOne(_ value: Int, _ option: String) throws {
-    guard value > 0 else { throw ValidationError("\(option) must be at least 1, not \(value)") }
+    try requireCount(value, option, atMost: .max)
 }
 
-/// `validate()`'s check of a count with a ceiling, far beyond any real use and below what would exhaust
-/// memory (a loss recorded per iteration, a layer's weights): the error names the range.
+/// `validate()`'s check of a count with a ceiling (`TrainingRecipe`'s): the error names the range.
 func requireCount(_ value: Int, _ option: String, atMost ceiling: Int) throws {
-    guard (1...ceiling).contains(value) else { throw ValidationError("\(option) must be from 1 to \(ceiling), not \(value)") }
+    do { try checkCount(value, option, atMost: ceiling) } catch { throw ValidationError(error.description) }
 }
 
 /// The ceilings of `requireCount`: iterations (8 bytes of history each) and units in one layer.
-let maximumIterations = 100_000_000, maximumLayerWidth = 100_000
+let maximumIterations = TrainingRecipe.maximumIterations, maximumLayerWidth = TrainingRecipe.maximumLayerWidth
 
 /// The most numbers one layer may hold: its weights (inputs × outputs), or its outputs for one batch
 /// (batch size × units). 10⁸ float64 numbers are 800 MB, and training keeps a few such arrays per layer.

@@ -21,6 +21,7 @@ struct DLFSTool: AsyncParsableCommand {
             Descend.self,
             CompareOptimizers.self,
             Experiment.self,
+            Serve.self,
         ])
 
     /// Runs the command line; the one place errors are reported. Every failure ends as one `error: …` line

@@ -118,22 +118,29 @@ struct Infer: AsyncParsableCommand {
         -> (DatasetInfo, ThreeLayerNet<Float>, any ExampleSet, [Int]) {
         let info = try DatasetInfo.named(dataset)
         let set = try await Dataset.load(info, split: .test, dataDir: dataDir)
-        let arrays = try loadWeights(weights)
-        let net: ThreeLayerNet<Float>
-        do {
-            let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) },
-                                            uniquingKeysWith: { first, _ in first })
-            net = try ThreeLayerNet(parameters: parameters, inputSize: set.pixelsPerImage, outputSize: info.classCount)
-        } catch let error as NetworkParameterError {
-            throw CommandFailure("\(weights): \(error)")
-        } catch var error as WeightFileError {
-            error.file = weights
-            throw error
+        let net = try withWeights(weights, as: Float.self) { parameters in
+            try ThreeLayerNet(parameters: parameters, inputSize: set.pixelsPerImage, outputSize: info.classCount)
         }
         let labels = set.labels.map(Int.init)
         let images: any ExampleSet = normalize ? set : TensorExamples(
             features: set.tensors(normalize: false).images, labels: labels, classCount: info.classCount)
         return (info, net, images, labels)
+    }
+}
+
+/// Reads a weight file (pickle or safetensors) as tensors of `S` by name and builds something from them;
+/// every error, the file's or the parameters', names the file.
+func withWeights<S: TensorScalar, T>(_ path: String, as _: S.Type, _ build: ([String: Tensor<S>]) throws -> T) throws -> T {
+    let arrays = try loadWeights(path)
+    do {
+        let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: S.self)) },
+                                        uniquingKeysWith: { first, _ in first })
+        return try build(parameters)
+    } catch let error as NetworkParameterError {
+        throw CommandFailure("\(path): \(error)")
+    } catch var error as WeightFileError {
+        error.file = path
+        throw error
     }
 }
 

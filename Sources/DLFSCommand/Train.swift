@@ -18,15 +18,9 @@ struct Train: AsyncParsableCommand {
             --model simple-convnet or deep-convnet trains the book's ConvNet with the defaults of its script             (ch07/train_convnet.py, ch08/train_deepnet.py): 20 epochs of batch 100, Adam lr 0.001, the             accuracies of each epoch on the first 1,000 images of each set, then the final test accuracy on             all of them. --hidden gives their hidden affine layer's size.
             """)
 
-    /// What `--model` builds: affine layers (`--hidden`, `--activation`, …) or one of the book's ConvNets.
-    enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
-        case mlp, simpleConvNet = "simple-convnet", deepConvNet = "deep-convnet"
-        var convNet: BookConvNet? { BookConvNet(rawValue: rawValue) }
-    }
-
     @OptionGroup var source: DatasetOptions
     @Option(help: "The net: mlp (affine layers; the default), simple-convnet or deep-convnet (the book's ConvNets).")
-    var model: ModelChoice = .mlp
+    var model: TrainingRecipe.Architecture = .mlp
     @Option(parsing: .unconditional, help: "Iterations (mini-batches); the default is 10,000 (mlp) or 20 epochs (ConvNets) unless --epochs is given.")
     var iters: Int?
     @Option(parsing: .unconditional, help: "Epochs of the training set, as the book's Trainer: iterations = int(epochs × examples / batch size).")
@@ -68,68 +62,30 @@ struct Train: AsyncParsableCommand {
     @Flag(help: "Print one JSON object at the end instead of the per-epoch lines.")
     var json = false
 
+    /// The options that `dlfs serve`'s training form shares, checked by one `validate`.
+    var recipe: TrainingRecipe {
+        var recipe = TrainingRecipe()
+        (recipe.architecture, recipe.evaluationSamples) = (model, evaluationSamples)
+        (recipe.iterations, recipe.epochs, recipe.batchSize, recipe.learningRate) = (iters, epochs, batchSize, lr)
+        (recipe.hidden, recipe.activation, recipe.weightInit, recipe.optimizer) = (hidden, activation, weightInit, optimizer)
+        (recipe.batchNormalization, recipe.dropout, recipe.weightDecay, recipe.seed) = (batchNorm, dropout, weightDecay, seed)
+        return recipe
+    }
+
     func validate() throws {
-        if let iters { try requireCount(iters, "--iters", atMost: maximumIterations) }
-        if let epochs {
-            guard iters == nil else { throw ValidationError("give --iters or --epochs, not both") }
-            guard epochs.isFinite && epochs > 0 && epochs <= 1_000_000 else {
-                throw ValidationError("--epochs must be a positive number up to 1000000, not \(epochs)")
-            }
-        }
-        try requireAtLeastOne(batchSize, "--batch-size")
-        if let dropout, !(0..<1).contains(dropout) { throw ValidationError("--dropout must be at least 0 and below 1, not \(dropout)") }
-        guard weightDecay.isFinite && weightDecay >= 0 else {
-            throw ValidationError("--weight-decay must be a number ≥ 0, not \(weightDecay)")
-        }
-        if let lr { guard lr.isFinite && lr > 0 else { throw ValidationError("--lr must be a positive number, not \(lr)") } }
-        _ = try hiddenSizes()
-        _ = try initialWeights()
-        if let evaluationSamples { try requireAtLeastOne(evaluationSamples, "--evaluation-samples") }
-        if let convNet = model.convNet {
-            let mlpOnly: [(Bool, String)] = [(activation != nil, "--activation"), (batchNorm, "--batch-norm"), (dropout != nil, "--dropout"),
-                                             (weightInit != nil && convNet == .deepConvNet, "--init")]
-            if let (_, option) = mlpOnly.first(where: \.0) {
-                throw ValidationError("\(option) is an option of --model mlp; \(convNet.rawValue) is the book's net as it stands")
-            }
-            guard gradient == .backprop else { throw ValidationError("--gradient numerical is for --model mlp (a ConvNet would take days)") }
-        }
+        do { try recipe.validate() } catch { throw ValidationError(error.description) }
+        if model != .mlp && gradient == .numerical { throw ValidationError("--gradient numerical is for --model mlp (a ConvNet would take days)") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more, not \(threads)") }
         if let save, !save.hasSuffix(".safetensors") {
             throw ValidationError("--save '\(save)': the model is written as safetensors; give a name ending in .safetensors")
         }
     }
 
-    /// The hidden layers' sizes: given, or the book's (50 for the two-layer net, 100 and 50 for the ConvNets).
-    func hiddenSizes() throws -> [Int] {
-        let hidden = self.hidden ?? String(model.convNet?.hiddenSize ?? 50)
-        let sizes = try hidden.split(separator: ",", omittingEmptySubsequences: false).map { part in
-            let text = part.trimmingCharacters(in: .whitespaces)
-            guard let size = Int(text) else { throw ValidationError("--hidden '\(hidden)': '\(text)' is not a whole number") }
-            try requireCount(size, "--hidden", atMost: maximumLayerWidth)
-            return size
-        }
-        if model.convNet != nil && sizes.count != 1 {
-            throw ValidationError("--hidden '\(hidden)': \(model.rawValue) has one hidden affine layer; give one size")
-        }
-        return sizes
-    }
-
-    func initialWeights() throws -> WeightInit {
-        let text = weightInit ?? "std:0.01"
-        guard let value = WeightInit(text) else {
-            throw ValidationError("--init '\(text)': give std:SIGMA (a positive number), xavier or he")
-        }
-        return value
-    }
-
-    /// The optimizer: given, or the one of the book's script (SGD for train_neuralnet.py, Adam for the ConvNets').
-    var optimizerName: OptimizerName { optimizer ?? (model.convNet == nil ? .sgd : .adam) }
+    /// The hidden layers' sizes: given, or the book's.
+    func hiddenSizes() throws -> [Int] { try recipe.hiddenSizes() }
 
     /// The learning rate: given, or the one of the book's script for this optimizer.
-    var learningRate: Double { lr ?? (optimizerName == .sgd && model == .mlp ? 0.1 : optimizerName.defaultLearningRate) }
-
-    /// The hidden activation of mlp.
-    var hiddenActivation: HiddenActivation { activation ?? .sigmoid }
+    var learningRate: Double { recipe.resolvedLearningRate }
 
     func run() async throws {
         ComputeThreads.count = threads
@@ -151,16 +107,13 @@ struct Train: AsyncParsableCommand {
     private func run<S: TensorScalar>(_: S.Type, _ info: DatasetInfo, _ trainSet: ImageSet, _ testSet: ImageSet,
                                       _ loadSeconds: Double, _ saveURL: URL?, _ plotURL: URL?) throws {
         var rng = SeededGenerator(seed: seed)
-        var model = try makeModel(S.self, trainSet, classCount: info.classCount, using: &rng)
-        var optimizer = optimizerName.make(S.self, learningRate: learningRate)
-        var options = TrainingOptions()
-        (options.batchSize, options.sampling, options.gradient) = (batchSize, sampling, gradient)
-        options.evaluationSampleCount = evaluationSamples ?? (self.model == .mlp ? nil : 1000)
-        let epochs = self.epochs ?? (iters == nil && self.model != .mlp ? 20 : nil)
-        if let epochs { options.setEpochs(epochs, trainCount: trainSet.count) } else { options.iterations = iters ?? 10_000 }
-        guard options.iterations <= maximumIterations else {
-            throw CommandFailure("--epochs \(epochs!) makes \(options.iterations) iterations, more than \(maximumIterations)")
-        }
+        let recipe = self.recipe
+        var model = try recipe.model(S.self, inputSize: trainSet.featureCount, outputSize: info.classCount,
+                                     imageSize: (trainSet.rows, trainSet.columns), using: &rng)
+        var optimizer = recipe.resolvedOptimizer.make(S.self, learningRate: learningRate)
+        var options: TrainingOptions
+        do { options = try recipe.trainingOptions(trainCount: trainSet.count) } catch { throw CommandFailure(error.description) }
+        (options.sampling, options.gradient) = (sampling, gradient)
         var bar = ProgressBar(total: options.iterations, label: "training")
         let observer = TrainingObserver(
             iterationDone: { i, loss in bar.update(i + 1, detail: String(format: "loss %.4f", loss)) },
@@ -181,16 +134,17 @@ struct Train: AsyncParsableCommand {
         }
         if let saveURL { try saveModel(model, history, info, options, to: saveURL) }
         if let plotURL {
-            let net = self.model == .mlp ? "\(try hiddenSizes().map(String.init).joined(separator: ",")) \(hiddenActivation.rawValue)" : self.model.rawValue
-            let title = "\(info.name), \(net), \(optimizerName.rawValue)"
+            let net = self.model == .mlp ? "\(try hiddenSizes().map(String.init).joined(separator: ",")) \(recipe.resolvedActivation.rawValue)" : self.model.rawValue
+            let title = "\(info.name), \(net), \(recipe.resolvedOptimizer.rawValue)"
             try writeFigure({ try trainingCurves(history, title: title).write(to: plotURL) }, to: plotURL)
         }
         let report = TrainReport(
             dataset: info.name, model: self.model.rawValue, dtype: S.self == Float.self ? "float32" : "float64",
-            activation: self.model == .mlp ? hiddenActivation.rawValue : nil, gradient: gradient.rawValue,
-            optimizer: optimizerName.rawValue, weightInit: self.model == .deepConvNet ? "he" : try initialWeights().description,
+            activation: self.model == .mlp ? recipe.resolvedActivation.rawValue : nil, gradient: gradient.rawValue,
+            optimizer: recipe.resolvedOptimizer.rawValue,
+            weightInit: self.model == .deepConvNet ? "he" : try recipe.initialWeights().description,
             layers: model.specs.map(\.description), iterations: options.iterations, batchSize: batchSize,
-            learningRate: learningRate, hidden: try hiddenSizes(), seed: seed, threads: ComputeThreads.count,
+            learningRate: learningRate, hidden: try recipe.hiddenSizes(), seed: seed, threads: ComputeThreads.count,
             epochs: history.epochs, finalTrainAccuracy: history.epochs.last?.trainAccuracy ?? 0,
             finalTestAccuracy: history.finalTestAccuracy, lastEpochTestAccuracy: history.epochs.last?.testAccuracy ?? 0,
             loss: LossSummary(history.losses), loadSeconds: loadSeconds, trainSeconds: trainSeconds,
@@ -204,27 +158,12 @@ struct Train: AsyncParsableCommand {
         }
     }
 
-    /// The net `--model` names, for the training set's images and the dataset's classes.
-    private func makeModel<S: TensorScalar>(_: S.Type, _ trainSet: ImageSet, classCount: Int,
-                                            using rng: inout SeededGenerator) throws -> Sequential<S> {
-        guard let convNet = model.convNet else {
-            return .multiLayerNet(inputSize: trainSet.featureCount, hiddenSizes: try hiddenSizes(), outputSize: classCount,
-                                  activation: hiddenActivation, weightInit: try initialWeights(), batchNormalization: batchNorm,
-                                  dropout: dropout, weightDecay: weightDecay, using: &rng)
-        }
-        var net: Sequential<S> = convNet.model(inputShape: (1, trainSet.rows, trainSet.columns), classes: classCount,
-                                               hiddenSize: try hiddenSizes()[0],
-                                               weightInit: try initialWeights(), using: &rng)
-        net.weightDecay = weightDecay
-        return net
-    }
-
     /// The model as safetensors: its architecture, and what produced it, in the metadata.
     private func saveModel<S>(_ model: Sequential<S>, _ history: TrainingHistory, _ info: DatasetInfo,
                               _ options: TrainingOptions, to url: URL) throws {
         try model.save(to: url.path, metadata: [
-            "dataset": info.name, "optimizer": optimizerName.rawValue, "learning_rate": String(learningRate),
-            "init": try initialWeights().description, "iterations": String(options.iterations),
+            "dataset": info.name, "optimizer": recipe.resolvedOptimizer.rawValue, "learning_rate": String(learningRate),
+            "init": try recipe.initialWeights().description, "iterations": String(options.iterations),
             "batch_size": String(batchSize), "seed": String(seed), "test_accuracy": String(history.finalTestAccuracy),
         ])
         FileHandle.standardError.write(Data("wrote \(url.path)\n".utf8))
@@ -232,6 +171,7 @@ struct Train: AsyncParsableCommand {
 }
 
 extension HiddenActivation: ExpressibleByArgument {}
+extension TrainingRecipe.Architecture: ExpressibleByArgument {}
 extension OptimizerName: ExpressibleByArgument {}
 extension TrainingOptions.GradientMethod: ExpressibleByArgument {}
 extension BatchSampling: ExpressibleByArgument {}

@@ -1,8 +1,9 @@
 import DLFSCore
 
-/// A small JSON reader for safetensors headers: keeps object keys in order, keeps numbers as their text
-/// (so an integer too large for `Int` is reported, not rounded), and reports the byte of any error.
-enum JSONValue {
+/// A small JSON reader for safetensors headers (and, within the package, `dlfs serve`'s request bodies):
+/// keeps object keys in order, keeps numbers as their text (so an integer too large for `Int` is reported,
+/// not rounded), and reports the byte of any error.
+package enum JSONValue {
     case object([(key: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)
@@ -11,18 +12,18 @@ enum JSONValue {
     case null
 
     /// The integer this number spells, or nil when it is not an integer or does not fit `Int`.
-    var integer: Int? {
+    package var integer: Int? {
         if case .number(let text) = self { return Int(text) }
         return nil
     }
 }
 
-struct JSONParser {
-    struct Failure: Error {
-        let offset: Int
-        let message: String
-        /// True when the header would need more memory than its `ReadBudget` allows, not malformed JSON.
-        var isOverrun = false
+package struct JSONParser {
+    package struct Failure: Error {
+        package let offset: Int
+        package let message: String
+        /// True when the text would need more memory than its `ReadBudget` allows, not malformed JSON.
+        package var isOverrun = false
     }
 
     /// What one parsed value costs, roughly (its slot and its share of a container's storage); a string
@@ -34,17 +35,20 @@ struct JSONParser {
     let bytes: ArraySlice<UInt8>
     var position: Int
     var budget: ReadBudget
+    /// What the text is, for "unexpected end of the header".
+    let what: String
 
-    init(_ bytes: ArraySlice<UInt8>, budget: ReadBudget) {
+    init(_ bytes: ArraySlice<UInt8>, what: String, budget: ReadBudget) {
         self.bytes = bytes
         position = bytes.startIndex
+        self.what = what
         self.budget = budget
     }
 
     /// Parses one value filling the whole input (trailing spaces allowed: the header padding), charging
     /// what it builds to `budget`.
-    static func parse(_ bytes: ArraySlice<UInt8>, budget: inout ReadBudget) throws(Failure) -> JSONValue {
-        var parser = JSONParser(bytes, budget: budget)
+    package static func parse(_ bytes: ArraySlice<UInt8>, what: String = "header", budget: inout ReadBudget) throws(Failure) -> JSONValue {
+        var parser = JSONParser(bytes, what: what, budget: budget)
         let value = try parser.value(depth: 0)
         parser.skipSpace()
         guard parser.position == bytes.endIndex else { throw parser.failure("unexpected text after the JSON value") }
@@ -59,7 +63,21 @@ struct JSONParser {
     func failure(_ message: String) -> Failure { Failure(offset: position - bytes.startIndex, message: message) }
 
     mutating func skipSpace() {
-        while position < bytes.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.endIndex {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    /// The bytes a number may hold (its grammar is then checked by parsing it).
+    private static func isNumberByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "e"),
+             UInt8(ascii: "E"): true
+        default: false
+        }
     }
 
     mutating func expect(_ byte: UInt8) throws(Failure) {
@@ -74,7 +92,7 @@ struct JSONParser {
         guard depth < Self.maximumDepth else { throw failure("nested too deeply") }
         try charge(Self.valueCost)
         skipSpace()
-        guard position < bytes.endIndex else { throw failure("unexpected end of the header") }
+        guard position < bytes.endIndex else { throw failure("unexpected end of the \(what)") }
         switch bytes[position] {
         case UInt8(ascii: "{"):
             position += 1
@@ -108,9 +126,10 @@ struct JSONParser {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let start = position
             position += 1
-            while position < bytes.endIndex, "0123456789+-.eE".utf8.contains(bytes[position]) { position += 1 }
+            while position < bytes.endIndex, Self.isNumberByte(bytes[position]) { position += 1 }
             let text = String(decoding: bytes[start..<position], as: UTF8.self)
-            guard Double(text) != nil else { position = start; throw failure("malformed number \(text)") }
+            // Integers, the common case, without strtod.
+            guard Int(text) != nil || Double(text) != nil else { position = start; throw failure("malformed number \(text)") }
             return .number(text)
         default: throw failure("unexpected character")
         }
@@ -119,7 +138,7 @@ struct JSONParser {
     /// After an item: true at ',', false at the closing bracket.
     mutating func separator(closing: UInt8) throws(Failure) -> Bool {
         skipSpace()
-        guard position < bytes.endIndex else { throw failure("unexpected end of the header") }
+        guard position < bytes.endIndex else { throw failure("unexpected end of the \(what)") }
         let byte = bytes[position]
         position += 1
         if byte == UInt8(ascii: ",") { return true }

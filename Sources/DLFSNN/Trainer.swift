@@ -64,14 +64,19 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// Called as training goes: after every iteration (for a progress bar) and after every evaluation.
+/// Called as training goes: after every iteration (for a progress bar) and after every evaluation; and
+/// asked after every iteration whether to stop early (a user's stop button), which ends training as if
+/// the iterations had run out: the evaluations under way are delivered and the final accuracy measured.
 public struct TrainingObserver {
     public var iterationDone: (_ iteration: Int, _ loss: Double) -> Void
     public var epochDone: (EpochRecord) -> Void
+    public var shouldStop: () -> Bool
 
-    public init(iterationDone: @escaping (Int, Double) -> Void = { _, _ in }, epochDone: @escaping (EpochRecord) -> Void = { _ in }) {
+    public init(iterationDone: @escaping (Int, Double) -> Void = { _, _ in }, epochDone: @escaping (EpochRecord) -> Void = { _ in },
+                shouldStop: @escaping () -> Bool = { false }) {
         self.iterationDone = iterationDone
         self.epochDone = epochDone
+        self.shouldStop = shouldStop
     }
 }
 
@@ -128,6 +133,7 @@ public func train<Scalar: TensorScalar>(
             submitted += 1
         }
         if let background { deliver(background.finished(from: history.epochs.count)) }
+        if observer.shouldStop() { break }
     }
     if let background {
         background.waitForAll()
