@@ -45,13 +45,13 @@ let maximumLayerNumbers = 100_000_000
 /// `validate()`'s check of a real-valued option against the range where the command is defined.
 func requireNumber(_ value: Double, _ option: String, in range: ClosedRange<Double>) throws {
     guard range.contains(value) else {
-        throw ValidationError("\(option) must be from \(range.lowerBound.formatted) to \(range.upperBound.formatted), not \(value)")
+        throw ValidationError("\(option) must be from \(range.lowerBound.rangeText) to \(range.upperBound.rangeText), not \(value)")
     }
 }
 
 private extension Double {
     /// 0.001, 86400, 1e+150: integers without ".0", the rest as `%g`.
-    var formatted: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(format: "%g", self) }
+    var rangeText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(format: "%g", self) }
 }
 
 /// Refuses a net whose layers would exceed `maximumLayerNumbers`, before any of it is allocated:

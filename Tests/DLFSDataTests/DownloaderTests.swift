@@ -120,18 +120,17 @@ final class LogLines: @unchecked Sendable {
     }
 
     /// A server that keeps the connection alive with a byte a second never lets an idle timeout fire: the
-    /// timeout bounds the whole transfer.
+    /// timeout bounds the whole transfer. (No wall-clock bound here: the awaiting task resumes only when the
+    /// test pool has a free thread, minutes later in a full run; DownloadCommandTests times a `dlfs` process.)
     @Test func oneBytePerSecondTimesOut() async throws {
         let server = try TestHTTPServer(routes: ["/drip/train-images-idx3-ubyte.gz": .drip(declared: 1000)])
         defer { server.stop() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let log = LogLines()
-        let start = Date()
         await expectDownloadError(saying: "/drip/") {
             try await downloader(["\(server.baseURL)/drip"], log: log).fetch(info.files[0], into: dir.path)
         }
-        #expect(Date().timeIntervalSince(start) < 30)  // 2 s, plus waiting for a thread of a busy test pool
         #expect(log.lines.count == 1 && log.lines[0].contains("timed out (the file took more than 2.0 s)"), "\(log.lines)")
         #expect(dir.contents().isEmpty)
     }
