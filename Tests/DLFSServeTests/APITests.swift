@@ -98,6 +98,9 @@ struct PredictAPITests {
                     group.addTask {
                         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/predict")!)
                         (request.httpMethod, request.httpBody) = ("POST", Data(pixelsJSON(image).utf8))
+                        // The server's handlers share Swift's thread pool with every other test of the run,
+                        // some of which hold it for minutes: a generous limit, so that only a lost answer fails.
+                        request.timeoutInterval = 900
                         let (data, response) = try await URLSession.shared.data(for: request)
                         #expect((response as? HTTPURLResponse)?.statusCode == 200)
                         let models = try #require(try json(ByteBuffer(bytes: data))["models"] as? [[String: Any]])
