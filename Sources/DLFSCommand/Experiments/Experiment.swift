@@ -148,3 +148,6 @@ private final class JobBoard<T>: @unchecked Sendable {
 func requirePlot(_ options: ExperimentOptions) throws {
     guard options.plot != nil else { throw ValidationError("--plot FILE.svg is needed: this experiment's result is its figure") }
 }
+
+/// The last component of a path, for a figure's title.
+func fileName(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }

@@ -45,10 +45,10 @@ struct HalfFloat: AsyncParsableCommand {
                                         labels: examples.labels.map(Int.init), classCount: info.classCount)
         let float16Values = Self.roundingParameters(net).accuracy(on: halfInputs, blockSize: 100)
         options.say("\(float16Values)")
-        let float32 = (try BookConvNet.deepConvNet.trained(Float.self, weights: weights)).accuracy(on: examples, blockSize: 100)
+        let single: Sequential<Float> = try BookConvNet.deepConvNet.trained(weights: weights)
+        let float32 = single.accuracy(on: examples, blockSize: 100)
         options.say("float32: \(float32)")
-        let storage = Self.roundingParameters(try BookConvNet.deepConvNet.trained(Float.self, weights: weights))
-        let float16Storage = Self.halfStorageAccuracy(storage, halfInputs)
+        let float16Storage = Self.halfStorageAccuracy(Self.roundingParameters(single), halfInputs)
         options.say("float16 storage: \(float16Storage)")
         if options.json {
             try printJSON(Report(experiment: "half-float", dataset: info.name, weights: weights, count: examples.count,

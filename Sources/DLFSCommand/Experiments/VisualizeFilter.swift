@@ -1,6 +1,5 @@
 import ArgumentParser
 import DLFS
-import Foundation
 
 /// `dlfs experiment visualize-filter`: visualize_filter.py (§7.6.1), SimpleConvNet's 30 first-layer filters
 /// as drawn at random and as learned.
@@ -49,6 +48,3 @@ func filterGrid(_ filters: Tensor<Double>, title: String, count: Int? = nil, col
     }
     return Panels(images, title: title, columns: columns)
 }
-
-/// The last component of a path, for a figure's title.
-func fileName(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
