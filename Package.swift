@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 /// Kernels are compiled for the CPU that builds them when DLFS is the package being built (`swift run`,
@@ -11,6 +12,11 @@ import PackageDescription
 let isDependency = Context.packageDirectory.split(separator: "/").contains("checkouts")
 let portable = isDependency || Context.environment["DLFS_PORTABLE"] == "1"
 let nativeCPU: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"])]
+/// `AVX512` tells the kernels they may use AVX-512's 32 registers (wider GEMM micro-tiles), when they are
+/// compiled for this machine's CPU and it has them. Linux only: elsewhere the kernels keep the AVX2 shape.
+let cpuFlags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+    .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
+let avx512: [SwiftSetting] = !portable && cpuFlags.contains("avx512f") ? [.define("AVX512")] : []
 /// The numeric libraries are optimised in debug builds too: unoptimised SIMD code runs some hundred times
 /// slower, which would turn the real-data tests of `swift test` from seconds into many minutes.
 let computeTarget: [SwiftSetting] = nativeCPU + (portable ? [] : [.unsafeFlags(["-O"], .when(configuration: .debug))])
@@ -37,14 +43,16 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(
             name: "DLFSCore",
             dependencies: [
                 .product(name: "Numerics", package: "swift-numerics"),
+                "CPrefetch",
                 .target(name: "COpenBLAS", condition: .when(platforms: [.linux], traits: ["OpenBLAS"])),
             ],
-            swiftSettings: computeTarget),
+            swiftSettings: computeTarget + avx512),
         .target(name: "DLFSNN", dependencies: ["DLFSCore"], swiftSettings: computeTarget),
         .target(
             name: "DLFSData",

@@ -12,10 +12,15 @@ public protocol ExampleSet: Sendable {
     /// The features as the set keeps them when they are bytes (images), for inference that skips zero
     /// pixels before converting anything; nil (the default) otherwise.
     var byteFeatures: ByteFeatures? { get }
+    /// Starts loading the features of the examples at `indices` into cache, for a `gatherFeatures` of them
+    /// soon after (the trainer asks for the next batch while it computes the current one); does nothing
+    /// by default.
+    func prefetchFeatures(_ indices: UnsafeBufferPointer<Int>)
 }
 
 extension ExampleSet {
     public var byteFeatures: ByteFeatures? { nil }
+    public func prefetchFeatures(_ indices: UnsafeBufferPointer<Int>) {}
 }
 
 /// Features kept as bytes: example i is bytes[i · featureCount ..< (i + 1) · featureCount], and byte b

@@ -23,6 +23,15 @@ extension ImageSet: ExampleSet {
         }
     }
 
+    public func prefetchFeatures(_ indices: UnsafeBufferPointer<Int>) {
+        let width = pixelsPerImage
+        pixels.withUnsafeBytes { bytes in
+            for index in indices where index >= 0 && index < count {
+                prefetch(bytes.baseAddress! + index * width, byteCount: width)
+            }
+        }
+    }
+
     /// The pixels themselves, with the value `gatherFeatures` gives each byte.
     public var byteFeatures: ByteFeatures? { ByteFeatures(bytes: pixels, values: normalizedPixelValues) }
 }

@@ -96,7 +96,9 @@ public func train<Scalar: TensorScalar>(
     let b = options.batchSize
     var sampler = BatchSampler(count: trainSet.count, batchSize: b, sampling: options.sampling, rng: rng)
     rng = SeededGenerator(seed: rng.next())  // the caller's generator moves on past what the sampler uses
-    var indices = [Int](repeating: 0, count: b), labels = [Int](repeating: 0, count: b)
+    // The next batch is drawn a step ahead, so its images are on their way into cache during this step.
+    var indices = [Int](repeating: 0, count: b), next = indices, labels = indices
+    next.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
     let perEpoch = options.iterationsPerEpoch(trainCount: trainSet.count)
     var history = TrainingHistory()
     history.losses.reserveCapacity(Swift.min(options.iterations, 1 << 20))
@@ -112,9 +114,13 @@ public func train<Scalar: TensorScalar>(
     }
     for i in 0..<options.iterations {
         let t0 = monotonicSeconds()
-        indices.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
+        swap(&indices, &next)
         let x = Tensor<Scalar>(shape: [b, trainSet.featureCount]) { buffer in
             indices.withUnsafeBufferPointer { trainSet.gatherFeatures($0, into: buffer.baseAddress!) }
+        }
+        if i + 1 < options.iterations {
+            next.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
+            next.withUnsafeBufferPointer { trainSet.prefetchFeatures($0) }
         }
         for r in 0..<b { labels[r] = trainSet.label(at: indices[r]) }
         let loss = step(&model, &optimizer, x, .indices(labels), options)

@@ -134,15 +134,18 @@ struct Panel<S: TensorScalar> {
                   transposeA: Bool) {
         let mr = Blocking.mr, nr = S.Vector.scalarCount
         if let packed {
-            for js in stride(from: 0, to: columns, by: nr) {
+            var js = 0
+            while js < columns {
+                let vectors = tileVectors(at: js, narrowEdge: true)
                 for iS in stride(from: 0, to: mc, by: mr) {
                     // Only sums onto C read it; a first pass just writes.
                     if accumulate && iS + mr < mc {
                         touch(c + (i0 + iS + mr) * ldc + js, rows: min(mr, mc - iS - mr))
                     }
-                    tile(i0 + iS, rows: min(mr, mc - iS), js, a: packed + iS * kc, rowStride: 1, depthStride: mr,
-                         padded: true)
+                    tile(i0 + iS, rows: min(mr, mc - iS), js, vectors: vectors, a: packed + iS * kc, rowStride: 1,
+                         depthStride: mr, padded: true)
                 }
+                js += vectors * nr
             }
             if let edge {
                 for iS in stride(from: 0, to: mc, by: mr) {
@@ -153,8 +156,12 @@ struct Panel<S: TensorScalar> {
             let rowStride = transposeA ? 1 : lda, depthStride = transposeA ? lda : 1
             for iS in stride(from: i0, to: i0 + mc, by: mr) {
                 let rows = min(mr, i0 + mc - iS), sliver = a + iS * rowStride + p0 * depthStride
-                for js in stride(from: 0, to: columns, by: nr) {
-                    tile(iS, rows: rows, js, a: sliver, rowStride: rowStride, depthStride: depthStride, padded: false)
+                var js = 0
+                while js < columns {
+                    let vectors = tileVectors(at: js, narrowEdge: rowStride == 1 && rows == mr)
+                    tile(iS, rows: rows, js, vectors: vectors, a: sliver, rowStride: rowStride,
+                         depthStride: depthStride, padded: false)
+                    js += vectors * nr
                 }
                 if let edge { edgeTile(iS, rows: rows, edge: edge, a: a, lda: lda, p0: p0) }
             }
@@ -170,18 +177,30 @@ struct Panel<S: TensorScalar> {
         sink.pointee += s
     }
 
-    /// The tile at row i, column js: the micro-kernel, or `edgeRowsKernel` for a few columns of A stored
-    /// (rows contiguous at each depth; packed A is `padded` to six rows, A in place needs a full tile).
+    /// How many slivers the tile at column js spans: as many as `MicroTile` allows, but a last sliver of a
+    /// few columns is left to a tile of its own when `narrowEdge` says `edgeRowsKernel` can take it.
     @inline(__always)
-    func tile(_ i: Int, rows: Int, _ js: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, padded: Bool) {
-        let nr = S.Vector.scalarCount, width = min(nr, columns - js)
+    func tileVectors(at js: Int, narrowEdge: Bool) -> Int {
+        let nr = S.Vector.scalarCount, remaining = columns - js
+        let vectors = min(MicroTile.maxVectors, (remaining + nr - 1) / nr)
+        let lastWidth = remaining - (vectors - 1) * nr
+        return vectors > 1 && lastWidth <= EdgeColumns.maxWidth && narrowEdge ? vectors - 1 : vectors
+    }
+
+    /// The tile at row i, column js, `vectors` slivers wide: the micro-kernel, or `edgeRowsKernel` for a
+    /// sliver of a few columns with A stored rows contiguous at each depth (packed A is `padded` to six
+    /// rows, A in place needs a full tile).
+    @inline(__always)
+    func tile(_ i: Int, rows: Int, _ js: Int, vectors: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int,
+              padded: Bool) {
+        let width = min(vectors * S.Vector.scalarCount, columns - js)
         let out = c + i * ldc + js
-        if rowStride == 1 && width <= EdgeColumns.maxWidth && (padded || rows == Blocking.mr) {
+        if vectors == 1 && rowStride == 1 && width <= EdgeColumns.maxWidth && (padded || rows == Blocking.mr) {
             edgeRowsKernel(kc: kc, a: a, lda: depthStride, b: b + js * kc, rows: rows, columns: width,
                            c: out, ldc: ldc, accumulate: accumulate)
         } else {
-            microKernel(kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b + js * kc,
-                        c: out, ldc: ldc, rows: rows, columns: width, accumulate: accumulate)
+            MicroTile.run(vectors: vectors, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride,
+                          b: b + js * kc, c: out, ldc: ldc, rows: rows, columns: width, accumulate: accumulate)
         }
     }
 

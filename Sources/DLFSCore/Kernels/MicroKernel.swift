@@ -1,47 +1,100 @@
-/// The register-blocked heart of GEMM: a (MR × NR) tile of C from MR rows of A and an NR-column sliver of
-/// packed B, NR being one `S.Vector` (16 floats or 8 doubles).
+/// The register-blocked heart of GEMM: a (MR × `vectors`·NR) tile of C from MR rows of A and `vectors`
+/// adjacent NR-column slivers of packed B, NR being one `S.Vector` (16 floats or 8 doubles).
 ///
-/// Six rows of one vector each: 12 AVX2 registers (or 6 AVX-512 registers) of accumulators, two for B and
-/// one broadcast of A. Each step p does C[r] += A[r, p] * B[p, :], fused when the target has FMA.
+/// Six rows of one vector each are 12 AVX2 registers (or 6 AVX-512 registers) of accumulators, two for B
+/// and one broadcast of A. Six accumulators cannot hide the FMA latency (4 cycles, 2 pipes: 8 sums in
+/// flight), so with AVX-512's 32 registers a tile spans up to three slivers (`MicroTile.maxVectors`):
+/// 18 independent sums, and each broadcast of A feeds three multiply-adds. Each step p does
+/// C[r] += A[r, p] * B[p, :], fused when the target has FMA.
 ///
 /// A is read through strides, so the same kernel runs on packed A (row stride 1, depth stride MR) and on
-/// A in place (row-major: lda and 1; transposed: 1 and lda). The arithmetic is the same either way, so
-/// packing or not never changes a bit of the result.
+/// A in place (row-major: lda and 1; transposed: 1 and lda). Every element of C gets the same sequence of
+/// multiply-adds whatever the tile's width and whether A is packed, so neither changes a bit of the result.
 ///
 /// - a: A(0, 0) of the tile; element (r, p) is at a[r * rowStride + p * depthStride].
-/// - b: packed (kc, NR); c: tile origin in C with leading dimension ldc.
+/// - b: the first packed (kc, NR) sliver, the others following it; c: tile origin in C with leading
+///   dimension ldc.
 /// - rows, columns: how much of the tile is inside C. Rows past `rows` read row `rows - 1` again (never
 ///   past the end of A) and are dropped; edges write through a scratch tile.
 @inline(__always)
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func microKernel<S: TensorScalar>(
-    kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
+    vectors: Int, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
     c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
 ) {
     typealias V = S.Vector
-    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+    var c00 = V(), c10 = V(), c20 = V(), c30 = V(), c40 = V(), c50 = V()
+    var c01 = V(), c11 = V(), c21 = V(), c31 = V(), c41 = V(), c51 = V()
+    var c02 = V(), c12 = V(), c22 = V(), c32 = V(), c42 = V(), c52 = V()
     let last = rows - 1
     let a0 = a, a1 = a + min(1, last) * rowStride, a2 = a + min(2, last) * rowStride
     let a3 = a + min(3, last) * rowStride, a4 = a + min(4, last) * rowStride, a5 = a + min(5, last) * rowStride
-    let rawB = UnsafeRawPointer(b)
-    let stride = MemoryLayout<V>.stride
+    let b0 = UnsafeRawPointer(b), stride = MemoryLayout<V>.stride
+    let b1 = b0 + kc * stride, b2 = b1 + kc * stride
     var offset = 0
     for p in 0..<kc {
-        let bv = rawB.load(fromByteOffset: p * stride, as: V.self)
-        c0 = c0.addingProduct(V(repeating: a0[offset]), bv)
-        c1 = c1.addingProduct(V(repeating: a1[offset]), bv)
-        c2 = c2.addingProduct(V(repeating: a2[offset]), bv)
-        c3 = c3.addingProduct(V(repeating: a3[offset]), bv)
-        c4 = c4.addingProduct(V(repeating: a4[offset]), bv)
-        c5 = c5.addingProduct(V(repeating: a5[offset]), bv)
+        let u = b0.load(fromByteOffset: p * stride, as: V.self)
+        let v = vectors > 1 ? b1.load(fromByteOffset: p * stride, as: V.self) : V()
+        let w = vectors > 2 ? b2.load(fromByteOffset: p * stride, as: V.self) : V()
+        // `vectors` is a constant where `MicroTile.run` calls this, so the unused sums compile away.
+        @inline(__always) func row(_ x: S, _ s0: inout V, _ s1: inout V, _ s2: inout V) {
+            let xv = V(repeating: x)
+            s0 = s0.addingProduct(xv, u)
+            if vectors > 1 { s1 = s1.addingProduct(xv, v) }
+            if vectors > 2 { s2 = s2.addingProduct(xv, w) }
+        }
+        row(a0[offset], &c00, &c01, &c02); row(a1[offset], &c10, &c11, &c12)
+        row(a2[offset], &c20, &c21, &c22); row(a3[offset], &c30, &c31, &c32)
+        row(a4[offset], &c40, &c41, &c42); row(a5[offset], &c50, &c51, &c52)
         offset += depthStride
     }
-    if rows == 6 && columns == V.scalarCount {
-        store(c0, c, accumulate); store(c1, c + ldc, accumulate); store(c2, c + 2 * ldc, accumulate)
-        store(c3, c + 3 * ldc, accumulate); store(c4, c + 4 * ldc, accumulate); store(c5, c + 5 * ldc, accumulate)
-    } else {
-        storeEdge((c0, c1, c2, c3, c4, c5), c, ldc: ldc, rows: rows, columns: columns, accumulate)
+    let nr = V.scalarCount
+    @inline(__always) func write(_ tile: (V, V, V, V, V, V), _ j: Int) {
+        let out = c + j * nr, width = min(nr, columns - j * nr)
+        if rows == 6 && width == nr {
+            store(tile.0, out, accumulate); store(tile.1, out + ldc, accumulate)
+            store(tile.2, out + 2 * ldc, accumulate); store(tile.3, out + 3 * ldc, accumulate)
+            store(tile.4, out + 4 * ldc, accumulate); store(tile.5, out + 5 * ldc, accumulate)
+        } else {
+            storeEdge(tile, out, ldc: ldc, rows: rows, columns: width, accumulate)
+        }
+    }
+    write((c00, c10, c20, c30, c40, c50), 0)
+    if vectors > 1 { write((c01, c11, c21, c31, c41, c51), 1) }
+    if vectors > 2 { write((c02, c12, c22, c32, c42, c52), 2) }
+}
+
+/// How many slivers a micro-tile spans. `AVX512` is defined by the package manifest when the kernels are
+/// compiled for a CPU that has it; elsewhere (AVX2's 16 registers, NEON's 32 of a quarter the width) three
+/// slivers' accumulators would not fit the register file.
+enum MicroTile {
+    #if AVX512
+    static let maxVectors = 3
+    #else
+    static let maxVectors = 1
+    #endif
+
+    /// The micro-kernel with `vectors` (1 to `maxVectors`) as a constant, so each width compiles to its own loop.
+    @inline(__always)
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    static func run<S: TensorScalar>(
+        vectors: Int, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
+        c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
+    ) {
+        switch vectors {
+        case 3 where maxVectors >= 3:
+            microKernel(vectors: 3, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c,
+                        ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+        case 2 where maxVectors >= 2:
+            microKernel(vectors: 2, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c,
+                        ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+        default:
+            precondition(vectors == 1, "micro-tile of \(vectors) slivers (at most \(maxVectors))")
+            microKernel(vectors: 1, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c,
+                        ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+        }
     }
 }
 
@@ -52,8 +105,8 @@ where V.Scalar: FloatingPoint {
     raw.storeBytes(of: accumulate ? raw.loadUnaligned(as: V.self) + v : v, as: V.self)
 }
 
-/// The part of a tile that lies inside C, through a scratch copy on the stack (no heap allocation: tiny
-/// products are mostly edges).
+/// The part of a tile's sliver that lies inside C, through a scratch copy on the stack (no heap
+/// allocation: tiny products are mostly edges).
 @inline(never)
 private func storeEdge<V: SIMD>(
     _ tile: (V, V, V, V, V, V), _ c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, columns: Int,
