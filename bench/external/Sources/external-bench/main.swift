@@ -1,0 +1,94 @@
+import DLFS
+@_spi(Benchmarks) import DLFSNN
+import Foundation
+
+/// `external-bench ops [--samples N]`: each hot operation called from this package and from inside DLFS,
+/// alternately, as a JSON object of median microseconds. `external-bench loop [--data-dir D]`: the book's
+/// chapter-5 training loop written here as a user writes it, as JSON seconds and accuracies.
+let arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[$0 + 1] : nil }
+}
+
+func printJSON(_ object: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// The operations of `OperationBenchmarks.timeInside`, written out here, in the same order.
+func timeOutside(_ o: inout OperationBenchmarks, samples: Int) -> [Double] {
+    var sgd = SGD<Float>(learningRate: 0.1)
+    let gradients = o.net.gradient(o.batch, .indices(o.labels))
+    return [
+        medianMicroseconds(samples) { sgd.update(&o.weights, gradient: o.weightGradient, name: "W1") },
+        medianMicroseconds(samples) { blackHole(softmax(o.scores)) },
+        medianMicroseconds(samples) { blackHole(o.scores.sum(axis: 0)) },
+        medianMicroseconds(samples) { blackHole(o.scores * o.other + o.scores) },
+        medianMicroseconds(samples) { o.scores -= 0.1 * o.other },
+        medianMicroseconds(samples) { blackHole(o.batch.matmul(o.weights)) },
+        medianMicroseconds(samples) { blackHole(crossEntropyError(o.probabilities, labels: o.labels)) },
+        medianMicroseconds(samples) {
+            blackHole(o.affine.backward(o.affine.forward(o.batch, isTraining: true), needsInputGradient: true))
+        },
+        medianMicroseconds(samples) { blackHole(o.net.gradient(o.batch, .indices(o.labels))) },
+        medianMicroseconds(samples) { sgd.update(&o.net, with: gradients) },
+    ]
+}
+
+func operations() {
+    let samples = option("--samples").flatMap(Int.init) ?? 2000
+    let rounds = 5
+    var inside: [[Double]] = [], outside: [[Double]] = []
+    var operands = OperationBenchmarks()
+    ComputeThreads.withLimit(1) {
+        for _ in 0..<rounds {
+            inside.append(operands.timeInside(samples: samples))
+            outside.append(timeOutside(&operands, samples: samples))
+        }
+    }
+    func median(_ runs: [[Double]], _ k: Int) -> Double { runs.map { $0[k] }.sorted()[runs.count / 2] }
+    let rows = OperationBenchmarks.names.indices.map { k -> [String: Any] in
+        ["operation": OperationBenchmarks.names[k], "insideMicroseconds": median(inside, k),
+         "outsideMicroseconds": median(outside, k)]
+    }
+    printJSON(["samples": samples, "rounds": rounds, "operations": rows])
+}
+
+/// The book's `train_neuralnet.py` (chapter 5) on Fashion-MNIST, float32: 10,000 iterations of a batch of
+/// 100 drawn with replacement, SGD with learning rate 0.1, train and test accuracy once an epoch.
+func trainingLoop() async throws {
+    let (train, test) = try await loadMNIST(dataset: .fashionMNIST, dataDir: option("--data-dir"))
+    let (xTrain, xTest) = (train.images, test.images)
+    let tTrain = train.labels.scalars.map { Int($0) }, tTest = test.labels.scalars.map { Int($0) }
+    var rng = SeededGenerator(seed: 42)
+    var net = Sequential<Float>.twoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10, activation: .relu, using: &rng)
+    var optimizer = SGD<Float>(learningRate: 0.1)
+    let (iterations, trainSize, batchSize) = (10_000, xTrain.shape[0], 100)
+    let iterationsPerEpoch = max(trainSize / batchSize, 1)
+    var epochs: [[String: Double]] = []
+    var lastLoss: Float = 0
+    let start = Date()
+    for i in 0..<iterations {
+        let batchMask = (0..<batchSize).map { _ in rng.nextIndex(below: trainSize) }
+        let xBatch = xTrain.gatherRows(batchMask)
+        let tBatch = batchMask.map { tTrain[$0] }
+        let (loss, gradients) = net.lossAndGradient(xBatch, .indices(tBatch))
+        optimizer.update(&net, with: gradients)
+        lastLoss = loss
+        if i % iterationsPerEpoch == 0 {
+            let trainAccuracy = net.accuracy(xTrain, .indices(tTrain)), testAccuracy = net.accuracy(xTest, .indices(tTest))
+            epochs.append(["trainAccuracy": trainAccuracy, "testAccuracy": testAccuracy])
+        }
+    }
+    let seconds = Date().timeIntervalSince(start)
+    printJSON(["seconds": seconds, "epochs": epochs, "lastLoss": Double(lastLoss),
+               "testAccuracy": net.accuracy(xTest, .indices(tTest))])
+}
+
+switch arguments.first {
+case "ops": operations()
+case "loop": try await trainingLoop()
+default:
+    print("usage: external-bench ops [--samples N] | loop [--data-dir D]")
+    exit(2)
+}
