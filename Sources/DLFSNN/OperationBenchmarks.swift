@@ -8,7 +8,7 @@ import Dispatch
 public struct OperationBenchmarks: Sendable {
     /// Operands of the chapter-5 two-layer net 784-50-10 on a batch of 100, drawn from a fixed seed.
     public var weights, weightGradient, batch, scores, other, probabilities: Tensor<Float>
-    public var labels: [Int]
+    public var labels: [Int], rows: [Int]
     public var net: Sequential<Float>
     public var affine: Affine<Float>
 
@@ -21,13 +21,14 @@ public struct OperationBenchmarks: Sendable {
         other = .randomNormal([100, 50], standardDeviation: 1, using: &rng)
         probabilities = softmax(Tensor.randomNormal([100, 10], standardDeviation: 1, using: &rng))
         labels = (0..<100).map { _ in rng.nextIndex(below: 10) }
+        rows = (0..<100).map { _ in rng.nextIndex(below: 100) }
         net = .twoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10, activation: .relu, using: &rng)
         affine = Affine(784, 50, weightInit: .he, using: &rng)
     }
 
     /// The operations' names, in the order `timeInside` measures them.
     public static let names = [
-        "sgd-update 784x50", "softmax 100x50", "sum(axis: 0) 100x50", "a * b + a 100x50", "a -= 0.1 * b 100x50", "matmul 100x784·784x50",
+        "sgd-update 784x50", "softmax 100x50", "sum(axis: 0) 100x50", "a * b + a 100x50", "a -= 0.1 * b 100x50", "matmul 100x784·784x50", "gatherRows 100 of 100x784",
         "cross-entropy 100x10", "affine forward+backward 100x784→50", "gradient 784-50-10 b100", "sgd step 784-50-10",
     ]
 
@@ -42,6 +43,7 @@ public struct OperationBenchmarks: Sendable {
             medianMicroseconds(samples) { blackHole(scores * other + scores) },
         medianMicroseconds(samples) { scores -= 0.1 * other },
             medianMicroseconds(samples) { blackHole(batch.matmul(weights)) },
+        medianMicroseconds(samples) { blackHole(batch.gatherRows(rows)) },
             medianMicroseconds(samples) { blackHole(crossEntropyError(probabilities, labels: labels)) },
             medianMicroseconds(samples) {
                 blackHole(affine.backward(affine.forward(batch, isTraining: true), needsInputGradient: true))

@@ -3,12 +3,14 @@ import DLFS
 import Foundation
 
 /// `external-bench ops [--samples N]`: each hot operation called from this package and from inside DLFS,
-/// alternately, as a JSON object of median microseconds. `external-bench loop [--data-dir D]`: the book's
-/// chapter-5 training loop written here as a user writes it, as JSON seconds and accuracies.
+/// alternately, on one thread, as a JSON object of median microseconds. `external-bench loop [--data-dir D]
+/// [--threads N]`: the book's chapter-5 training loop written here as a user writes it, as JSON seconds
+/// and accuracies (`--threads 1` to compare with `dlfs train --threads 1`, which then evaluates in line too).
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[$0 + 1] : nil }
 }
+if let threads = option("--threads").flatMap(Int.init) { ComputeThreads.count = threads }
 
 func printJSON(_ object: [String: Any]) {
     let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -26,6 +28,7 @@ func timeOutside(_ o: inout OperationBenchmarks, samples: Int) -> [Double] {
         medianMicroseconds(samples) { blackHole(o.scores * o.other + o.scores) },
         medianMicroseconds(samples) { o.scores -= 0.1 * o.other },
         medianMicroseconds(samples) { blackHole(o.batch.matmul(o.weights)) },
+        medianMicroseconds(samples) { blackHole(o.batch.gatherRows(o.rows)) },
         medianMicroseconds(samples) { blackHole(crossEntropyError(o.probabilities, labels: o.labels)) },
         medianMicroseconds(samples) {
             blackHole(o.affine.backward(o.affine.forward(o.batch, isTraining: true), needsInputGradient: true))
@@ -67,21 +70,24 @@ func trainingLoop() async throws {
     let iterationsPerEpoch = max(trainSize / batchSize, 1)
     var epochs: [[String: Double]] = []
     var lastLoss: Float = 0
+    var stepSeconds = 0.0  // not the book's: the steps without the evaluations, as `dlfs train` reports them
     let start = Date()
     for i in 0..<iterations {
+        let stepStart = Date()
         let batchMask = (0..<batchSize).map { _ in rng.nextIndex(below: trainSize) }
         let xBatch = xTrain.gatherRows(batchMask)
         let tBatch = batchMask.map { tTrain[$0] }
         let (loss, gradients) = net.lossAndGradient(xBatch, .indices(tBatch))
         optimizer.update(&net, with: gradients)
         lastLoss = loss
+        stepSeconds += Date().timeIntervalSince(stepStart)
         if i % iterationsPerEpoch == 0 {
             let trainAccuracy = net.accuracy(xTrain, .indices(tTrain)), testAccuracy = net.accuracy(xTest, .indices(tTest))
             epochs.append(["trainAccuracy": trainAccuracy, "testAccuracy": testAccuracy])
         }
     }
     let seconds = Date().timeIntervalSince(start)
-    printJSON(["seconds": seconds, "epochs": epochs, "lastLoss": Double(lastLoss),
+    printJSON(["seconds": seconds, "stepSeconds": stepSeconds, "epochs": epochs, "lastLoss": Double(lastLoss),
                "testAccuracy": net.accuracy(xTest, .indices(tTest))])
 }
 
@@ -89,6 +95,6 @@ switch arguments.first {
 case "ops": operations()
 case "loop": try await trainingLoop()
 default:
-    print("usage: external-bench ops [--samples N] | loop [--data-dir D]")
+    print("usage: external-bench ops [--samples N] | loop [--data-dir D] [--threads N]")
     exit(2)
 }
