@@ -4,8 +4,9 @@ import Foundation
 
 /// `external-bench ops [--samples N]`: each hot operation called from this package and from inside DLFS,
 /// alternately, on one thread, as a JSON object of median microseconds. `external-bench loop [--data-dir D]
-/// [--threads N]`: the book's chapter-5 training loop written here as a user writes it, as JSON seconds
-/// and accuracies (`--threads 1` to compare with `dlfs train --threads 1`, which then evaluates in line too).
+/// [--threads N] [--image-set]`: the book's chapter-5 training loop written here as a user writes it, as JSON seconds
+/// and accuracies (`--threads 1` to compare with `dlfs train --threads 1`, which then evaluates in line too;
+/// `--image-set` for batches drawn as `dlfs train` draws them, see `LoopData`).
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[$0 + 1] : nil }
@@ -57,16 +58,37 @@ func operations() {
     printJSON(["samples": samples, "rounds": rounds, "operations": rows])
 }
 
+/// Where the loop takes its batches and accuracies from: the book's way, whole-set Float tensors
+/// (`x_train[batch_mask]`, `accuracy(x_train, t_train)`), or with `--image-set` DLFS's image sets (each batch
+/// converted from the bytes as it is drawn, `accuracy(on:)` in blocks), as `dlfs train` reads them.
+struct LoopData {
+    var trainCount: Int
+    var batch: ([Int]) -> (x: Tensor<Float>, t: [Int])
+    var accuracies: (Sequential<Float>) -> (train: Double, test: Double)
+
+    init(imageSets: Bool) async throws {
+        let data = try await Dataset.load(.fashionMNIST, dataDir: option("--data-dir"))
+        let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
+        trainCount = trainSet.count
+        if imageSets {
+            batch = { mask in (trainSet.tensors(rows: mask).images, mask.map { Int(trainSet.labels[$0]) }) }
+            accuracies = { net in (net.accuracy(on: trainSet), net.accuracy(on: testSet)) }
+        } else {
+            let (train, test) = (trainSet.tensors(), testSet.tensors())
+            let tTrain = train.labels.scalars.map { Int($0) }, tTest = test.labels.scalars.map { Int($0) }
+            batch = { mask in (train.images.gatherRows(mask), mask.map { tTrain[$0] }) }
+            accuracies = { net in (net.accuracy(train.images, .indices(tTrain)), net.accuracy(test.images, .indices(tTest))) }
+        }
+    }
+}
+
 /// The book's `train_neuralnet.py` (chapter 5) on Fashion-MNIST, float32: 10,000 iterations of a batch of
 /// 100 drawn with replacement, SGD with learning rate 0.1, train and test accuracy once an epoch.
-func trainingLoop() async throws {
-    let (train, test) = try await loadMNIST(dataset: .fashionMNIST, dataDir: option("--data-dir"))
-    let (xTrain, xTest) = (train.images, test.images)
-    let tTrain = train.labels.scalars.map { Int($0) }, tTest = test.labels.scalars.map { Int($0) }
+func trainingLoop(_ data: LoopData) {
     var rng = SeededGenerator(seed: 42)
     var net = Sequential<Float>.twoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10, activation: .relu, using: &rng)
     var optimizer = SGD<Float>(learningRate: 0.1)
-    let (iterations, trainSize, batchSize) = (10_000, xTrain.shape[0], 100)
+    let (iterations, trainSize, batchSize) = (10_000, data.trainCount, 100)
     let iterationsPerEpoch = max(trainSize / batchSize, 1)
     var epochs: [[String: Double]] = []
     var lastLoss: Float = 0
@@ -75,26 +97,25 @@ func trainingLoop() async throws {
     for i in 0..<iterations {
         let stepStart = Date()
         let batchMask = (0..<batchSize).map { _ in rng.nextIndex(below: trainSize) }
-        let xBatch = xTrain.gatherRows(batchMask)
-        let tBatch = batchMask.map { tTrain[$0] }
+        let (xBatch, tBatch) = data.batch(batchMask)
         let (loss, gradients) = net.lossAndGradient(xBatch, .indices(tBatch))
         optimizer.update(&net, with: gradients)
         lastLoss = loss
         stepSeconds += Date().timeIntervalSince(stepStart)
         if i % iterationsPerEpoch == 0 {
-            let trainAccuracy = net.accuracy(xTrain, .indices(tTrain)), testAccuracy = net.accuracy(xTest, .indices(tTest))
+            let (trainAccuracy, testAccuracy) = data.accuracies(net)
             epochs.append(["trainAccuracy": trainAccuracy, "testAccuracy": testAccuracy])
         }
     }
     let seconds = Date().timeIntervalSince(start)
     printJSON(["seconds": seconds, "stepSeconds": stepSeconds, "epochs": epochs, "lastLoss": Double(lastLoss),
-               "testAccuracy": net.accuracy(xTest, .indices(tTest))])
+               "testAccuracy": data.accuracies(net).test])
 }
 
 switch arguments.first {
 case "ops": operations()
-case "loop": try await trainingLoop()
+case "loop": trainingLoop(try await LoopData(imageSets: arguments.contains("--image-set")))
 default:
-    print("usage: external-bench ops [--samples N] | loop [--data-dir D] [--threads N]")
+    print("usage: external-bench ops [--samples N] | loop [--data-dir D] [--threads N] [--image-set]")
     exit(2)
 }
