@@ -34,9 +34,15 @@ enum Broadcast {
     }
 }
 
+/// The four operators of tensor arithmetic, so that one specialised function runs each of them.
+@usableFromInline
+enum Arithmetic { case add, subtract, multiply, divide }
+
 extension Tensor {
-    /// Applies `op` to every element.
-    @inlinable
+    /// Applies `op` to every element. Always inlined, so that `op` is inlined into the loop: `arithmetic`
+    /// calls it six times, too many for the optimiser's own choice, and through a pointer `op` costs ten times
+    /// its work.
+    @inlinable @inline(__always)
     public func map(_ op: (Scalar) -> Scalar) -> Tensor {
         withUnsafeBufferPointer { src in
             Tensor(shape: shape) { dst in for i in 0..<src.count { dst[i] = op(src[i]) } }
@@ -92,28 +98,68 @@ extension Tensor {
         }
     }
 
-    @inlinable public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, +) }
-    @inlinable public static func - (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, -) }
-    @inlinable public static func * (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, *) }
-    @inlinable public static func / (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, /) }
+    @inlinable public static func + (a: Tensor, b: Tensor) -> Tensor { a.arithmetic(.add, b) }
+    @inlinable public static func - (a: Tensor, b: Tensor) -> Tensor { a.arithmetic(.subtract, b) }
+    @inlinable public static func * (a: Tensor, b: Tensor) -> Tensor { a.arithmetic(.multiply, b) }
+    @inlinable public static func / (a: Tensor, b: Tensor) -> Tensor { a.arithmetic(.divide, b) }
 
-    @inlinable public static func + (a: Tensor, s: Scalar) -> Tensor { a.map { $0 + s } }
-    @inlinable public static func - (a: Tensor, s: Scalar) -> Tensor { a.map { $0 - s } }
-    @inlinable public static func * (a: Tensor, s: Scalar) -> Tensor { a.map { $0 * s } }
-    @inlinable public static func / (a: Tensor, s: Scalar) -> Tensor { a.map { $0 / s } }
-    @inlinable public static func + (s: Scalar, a: Tensor) -> Tensor { a.map { s + $0 } }
-    @inlinable public static func - (s: Scalar, a: Tensor) -> Tensor { a.map { s - $0 } }
-    @inlinable public static func * (s: Scalar, a: Tensor) -> Tensor { a.map { s * $0 } }
-    @inlinable public static func / (s: Scalar, a: Tensor) -> Tensor { a.map { s / $0 } }
+    @inlinable public static func + (a: Tensor, s: Scalar) -> Tensor { a.arithmetic(.add, s) }
+    @inlinable public static func - (a: Tensor, s: Scalar) -> Tensor { a.arithmetic(.subtract, s) }
+    @inlinable public static func * (a: Tensor, s: Scalar) -> Tensor { a.arithmetic(.multiply, s) }
+    @inlinable public static func / (a: Tensor, s: Scalar) -> Tensor { a.arithmetic(.divide, s) }
+    @inlinable public static func + (s: Scalar, a: Tensor) -> Tensor { a.arithmetic(.add, s, scalarFirst: true) }
+    @inlinable public static func - (s: Scalar, a: Tensor) -> Tensor { a.arithmetic(.subtract, s, scalarFirst: true) }
+    @inlinable public static func * (s: Scalar, a: Tensor) -> Tensor { a.arithmetic(.multiply, s, scalarFirst: true) }
+    @inlinable public static func / (s: Scalar, a: Tensor) -> Tensor { a.arithmetic(.divide, s, scalarFirst: true) }
     @inlinable public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
 
     /// In place, as the optimizers use them: `w -= lr * grad`.
-    @inlinable public static func += (a: inout Tensor, b: Tensor) { a.formZip(b, +) }
-    @inlinable public static func -= (a: inout Tensor, b: Tensor) { a.formZip(b, -) }
+    @inlinable public static func += (a: inout Tensor, b: Tensor) { a.formArithmetic(.add, b) }
+    @inlinable public static func -= (a: inout Tensor, b: Tensor) { a.formArithmetic(.subtract, b) }
     @inlinable public static func *= (a: inout Tensor, s: Scalar) { a = a * s }
 
+    /// The operators' loops, specialised here rather than inlined into the caller: a caller in another
+    /// module then runs them as DLFS compiled them, vectorised for this CPU, not with its own flags.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @usableFromInline
+    func arithmetic(_ op: Arithmetic, _ other: Tensor) -> Tensor {
+        switch op {
+        case .add: zipWith(other, +)
+        case .subtract: zipWith(other, -)
+        case .multiply: zipWith(other, *)
+        case .divide: zipWith(other, /)
+        }
+    }
+
+    /// `self op s`, or `s op self` when `scalarFirst`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @usableFromInline
+    func arithmetic(_ op: Arithmetic, _ s: Scalar, scalarFirst: Bool = false) -> Tensor {
+        switch (op, scalarFirst) {
+        case (.add, _): map { $0 + s }
+        case (.multiply, _): map { $0 * s }
+        case (.subtract, false): map { $0 - s }
+        case (.subtract, true): map { s - $0 }
+        case (.divide, false): map { $0 / s }
+        case (.divide, true): map { s / $0 }
+        }
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @usableFromInline
+    mutating func formArithmetic(_ op: Arithmetic, _ other: Tensor) {
+        switch op {
+        case .add: formZip(other, +)
+        case .subtract: formZip(other, -)
+        case .multiply: formZip(other, *)
+        case .divide: formZip(other, /)
+        }
+    }
+
     /// In place when the shapes are equal; otherwise `other` must broadcast to `self`'s shape.
-    @inlinable
     mutating func formZip(_ other: Tensor, _ op: (Scalar, Scalar) -> Scalar) {
         guard shape == other.shape else {
             precondition(Shape.broadcast(shape, other.shape) == shape,

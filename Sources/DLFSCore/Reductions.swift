@@ -1,4 +1,6 @@
 /// Sums, means, maxima and argmax: over everything, or along one axis of a tensor of any rank.
+/// The reductions along an axis are specialised rather than inlinable: their loops vectorise, and a
+/// caller in another module then runs them as compiled here, for this CPU, not with its own flags.
 extension Tensor {
     /// Sum of all elements (accumulated in order, as a plain loop).
     @inlinable
@@ -16,7 +18,8 @@ extension Tensor {
     /// Σ along `axis`: shape (…, n, …) → (…, …), or (…, 1, …) with `keepingDimension` so the result
     /// broadcasts back against `self` (NumPy's `keepdims=True`). A negative axis counts from the end.
     /// For a matrix, axis 0 sums down the columns (the bias gradient), axis 1 along the rows.
-    @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sum(axis: Int, keepingDimension: Bool = false) -> Tensor {
         reduce(axis: axis, keepingDimension: keepingDimension, empty: 0, +)
     }
@@ -30,7 +33,8 @@ extension Tensor {
 
     /// The largest element along `axis`, which must not be empty; shapes as `sum(axis:keepingDimension:)`.
     /// With `keepingDimension`, `x - x.max(axis: -1, keepingDimension: true)` is the stable softmax shift.
-    @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func max(axis: Int, keepingDimension: Bool = false) -> Tensor {
         reduce(axis: axis, keepingDimension: keepingDimension, empty: nil) { Swift.max($0, $1) }
     }

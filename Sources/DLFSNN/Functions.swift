@@ -1,12 +1,15 @@
 import DLFSCore
 
-/// The activation and output functions of chapter 3, on whole tensors.
+/// The activation and output functions of chapter 3, on whole tensors. The hot ones are specialised for
+/// Float and Double, so a caller in another module runs them as compiled here.
 
 /// 1 where x > 0, else 0: the perceptron's step function.
 public func stepFunction<S>(_ x: Tensor<S>) -> Tensor<S> { x.map { $0 > 0 ? 1 : 0 } }
 
 /// 1 / (1 + e⁻ˣ), vectorised, exact in form and finite for every input (see `TensorScalar.sigmoid`).
 /// Computed in place when the caller hands over the only reference to `x`.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func sigmoid<S>(_ x: consuming Tensor<S>) -> Tensor<S> {
     var y = x
     y.withUnsafeMutableBufferPointer { S.apply($0.baseAddress!, count: $0.count, S.sigmoid) }
@@ -14,6 +17,8 @@ public func sigmoid<S>(_ x: consuming Tensor<S>) -> Tensor<S> {
 }
 
 /// max(0, x), in place when the caller hands over the only reference to `x`.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func relu<S>(_ x: consuming Tensor<S>) -> Tensor<S> {
     var y = x
     y.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = Swift.max(p[i], 0) } }
@@ -22,6 +27,8 @@ public func relu<S>(_ x: consuming Tensor<S>) -> Tensor<S> {
 
 /// Softmax of each row (or of a vector): exp(x − max) / Σ exp(x − max). Subtracting the row maximum keeps
 /// exp from overflowing (the book's `softmax` in `common/functions.py`) without changing the result.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func softmax<S>(_ x: Tensor<S>) -> Tensor<S> {
     let (rows, columns) = x.matrixShape
     var y = x

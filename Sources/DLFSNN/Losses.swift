@@ -9,6 +9,8 @@ public let crossEntropyDelta = 1e-7
 /// let t = Tensor<Double>([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
 /// sumSquaresError(Tensor([0.1, 0.05, 0.6, 0, 0.05, 0.1, 0, 0.1, 0, 0]), t)   // 0.09750000000000003
 /// ```
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func sumSquaresError<Scalar: TensorScalar>(_ y: Tensor<Scalar>, _ t: Tensor<Scalar>) -> Scalar {
     precondition(y.shape == t.shape, "sumSquaresError: y has shape \(y.shape) but t has shape \(t.shape)")
     let squares = y.withUnsafeBufferPointer { y in
@@ -29,6 +31,8 @@ public func sumSquaresError<Scalar: TensorScalar>(_ y: Tensor<Scalar>, _ t: Tens
 ///   `t.argmax(axis=1)`), and E is the batch mean of the class-index version below.
 ///
 /// δ is `crossEntropyDelta` (1e-7). The sums round as NumPy's `np.sum` does.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func crossEntropyError<Scalar: TensorScalar>(_ y: Tensor<Scalar>, _ t: Tensor<Scalar>) -> Scalar {
     precondition(y.shape == t.shape, "crossEntropyError: y has shape \(y.shape) but t has shape \(t.shape)")
     switch y.rank {
@@ -48,6 +52,8 @@ public func crossEntropyError<Scalar: TensorScalar>(_ y: Tensor<Scalar>, _ t: Te
 /// Cross-entropy error with class-index labels, the book's batch version:
 /// E = −(1/n) Σᵢ log(y[i, labels[i]] + δ), for `y` of shape `[n, k]` with `n` labels, or a vector `y`
 /// (shape `[k]`) with one label.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func crossEntropyError<Scalar: TensorScalar>(_ y: Tensor<Scalar>, labels: [Int]) -> Scalar {
     precondition(y.rank == 1 || y.rank == 2, "crossEntropyError: y must have rank 1 or 2, got shape \(y.shape)")
     let (rows, classes) = y.matrixShape

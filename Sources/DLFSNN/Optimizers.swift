@@ -23,7 +23,9 @@ public protocol Optimizer<Scalar> {
 extension Optimizer {
     public mutating func beginStep() {}
 
-    /// One step over every parameter of `model`, with gradients by the parameters' names.
+    /// One step over every parameter of `model`, with gradients by the parameters' names. Inlinable, so
+    /// that a caller in another module calls its optimizer's specialised `update` directly.
+    @inlinable
     public mutating func update(_ model: inout Sequential<Scalar>, with gradients: NamedTensors<Scalar>) {
         beginStep()
         model.updateParameters { name, parameter, _ in

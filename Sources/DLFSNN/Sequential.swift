@@ -68,6 +68,8 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
     }
 
     /// Each parameter by name, to change in place, with its gradient from the last backward pass.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func updateParameters(_ body: (_ name: String, _ parameter: inout Tensor<Scalar>, _ gradient: Tensor<Scalar>) -> Void) {
         for l in layers.indices where !names[l].isEmpty {
             let layerNames = names[l]
