@@ -27,7 +27,7 @@ public func affineRows<S: TensorScalar>(
     x: UnsafePointer<S>, n: Int, k: Int, w: UnsafePointer<S>, b: UnsafePointer<S>, m: Int,
     out: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count
 ) {
-    let threads = n * k * m < 2_000_000 ? 1 : max(threads, 1)
+    let threads = ComputeThreads.parts(multiplyAdds: n * k * m, threads: threads)
     // Blocks of at most 240 rows (240 rows of 50 floats stay in L1/L2), and at least one per thread, in
     // multiples of the micro-tile height. Rows never split a sum, so any split gives the same bits.
     let wanted = max((n + 239) / 240, min(threads, (n + 5) / 6))

@@ -9,8 +9,17 @@ extension Tensor {
         let width = rowCount == 0 ? 0 : count / rowCount
         return withUnsafeBufferPointer { x in
             Tensor(shape: [indices.count] + shape.dropFirst()) { out in
+                // Rows a few ahead are already on their way from memory while this one is copied: rows
+                // drawn at random from a large set (the book's x_train[batch_mask]) are cache misses.
+                let ahead = 4
+                func prefetchRow(_ k: Int) {
+                    guard k < indices.count, case let r = indices[k], r >= 0 && r < rowCount else { return }
+                    prefetch(x.baseAddress! + r * width, byteCount: width * MemoryLayout<Scalar>.stride)
+                }
+                for k in 0..<ahead { prefetchRow(k) }
                 for (k, r) in indices.enumerated() {
                     precondition(r >= 0 && r < rowCount, "row \(r) is out of range for shape \(shape)")
+                    prefetchRow(k + ahead)
                     // A block copy: a caller in another module runs this generic body unspecialised, where an
                     // element loop would go through the scalar type's witnesses.
                     (out.baseAddress! + k * width).initialize(from: x.baseAddress! + r * width, count: width)

@@ -70,9 +70,16 @@ public struct ImageSet: Sendable {
         guard let out = buffer.baseAddress else { return }
         pixels.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
+            // Images a few ahead are on their way from memory while this one is converted (see `gatherRows`).
+            var ahead = indices.makeIterator()
+            func prefetchNext() {
+                if let index = ahead.next(), index >= 0 && index < count { prefetch(base + index * width, byteCount: width) }
+            }
+            for _ in 0..<4 { prefetchNext() }
             var offset = 0
             for index in indices {
                 precondition(index >= 0 && index < count, "image index \(index) is outside 0..<\(count)")
+                prefetchNext()
                 let image = base + index * width
                 let target = out + offset
                 if normalize {

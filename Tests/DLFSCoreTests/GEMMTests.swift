@@ -8,6 +8,7 @@ struct GEMMTests {
         (6, 300, 16), (13, 600, 33),  // exact tiles; more than one KC block
         (13, 800, 50), (7, 1000, 34), (20, 30, 130), (20, 30, 129),  // dot-product column edges, packed A
         (9, 100, 200), (25, 1100, 140),  // packed A with tile edges; three K blocks
+        (150, 800, 140),  // large enough to be split over two threads
     ]
 
     /// Every tile edge of the micro-kernel and the column-edge kernel: all row and column remainders,
@@ -70,9 +71,10 @@ struct GEMMTests {
     }
 
     /// Splitting C across threads never splits a sum, so 1 and 2 threads agree to the bit.
-    /// (50, 300, 210) splits C's columns into pieces narrow enough to read A in place where one thread
-    /// packs it; (60, 300, 994) has a dot-product column edge in the last piece.
-    @Test(arguments: [(300, 400, 500), (1000, 784, 50), (50, 300, 1000), (50, 300, 210), (60, 300, 994)])
+    /// (50, 1600, 210) splits C's columns into pieces narrow enough to read A in place where one thread
+    /// packs it; (60, 300, 994) has a dot-product column edge in the last piece. Each is above the
+    /// size `ComputeThreads.parts` splits.
+    @Test(arguments: [(300, 400, 500), (1000, 784, 50), (50, 400, 1000), (50, 1600, 210), (60, 300, 994)])
     func threadCountDoesNotChangeBits(m: Int, k: Int, n: Int) {
         var rng = SeededGenerator(seed: 7)
         let a = Tensor<Float>.randomNormal([m, k], using: &rng)

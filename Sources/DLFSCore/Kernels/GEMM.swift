@@ -31,8 +31,7 @@ public func gemm<S: TensorScalar>(
         return
     }
     #endif
-    // Below ~4 MFLOP the cost of waking a second thread outweighs its help.
-    let parts = m * n * k < 2_000_000 ? 1 : max(1, threads)
+    let parts = ComputeThreads.parts(multiplyAdds: m * n * k, threads: threads)
     let kcMax = Blocking.kc(depth: k, columns: n)
     if parts == 1 {
         blockedGEMM(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
