@@ -12,6 +12,8 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file or directory concerned (a path or URL), when there is one.
     public let file: String?
     public let message: String
+    /// The catalogue name of the dataset that was not found (`.notFound` from `DataLocator`), else nil.
+    public var dataset: String?
 
     public init(_ kind: Kind, file: String?, _ message: String) {
         self.kind = kind

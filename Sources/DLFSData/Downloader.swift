@@ -6,7 +6,7 @@ import Foundation
 /// partial or wrong file. One line per mirror tried goes to `log` (stderr); a progress bar is drawn on
 /// stderr when it is a terminal.
 /// ```swift
-/// try await Downloader(dataset: .mnist).fetch(DatasetInfo.mnist.files, into: cacheDirectory)
+/// try Downloader(dataset: .mnist).fetch(DatasetInfo.mnist.files, into: cacheDirectory)
 /// ```
 public struct Downloader: Sendable {
     public let dataset: DatasetInfo
@@ -30,18 +30,18 @@ public struct Downloader: Sendable {
     }
 
     /// Makes sure each file is in `directory`, verified, downloading those that are absent or wrong.
-    public func fetch(_ files: [DatasetFile], into directory: String) async throws {
+    public func fetch(_ files: [DatasetFile], into directory: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw DataError(.unwritable, file: directory, "cannot create the directory: \(error.localizedDescription)")
         }
-        for file in files { try await fetch(file, into: directory) }
+        for file in files { try fetch(file, into: directory) }
     }
 
     /// One file; returns its path. A present file that verifies is kept without a request.
     @discardableResult
-    public func fetch(_ file: DatasetFile, into directory: String) async throws -> String {
+    public func fetch(_ file: DatasetFile, into directory: String) throws -> String {
         let target = "\(directory)/\(file.name)"
         if FileManager.default.fileExists(atPath: target) {
             if (try? file.verify(IDX.readFile(target), source: target)) != nil {
@@ -60,7 +60,7 @@ public struct Downloader: Sendable {
                 continue
             }
             do {
-                let data = try await Transfer.get(url, timeout: timeout, userAgent: userAgent, limit: limit,
+                let data = try Transfer.get(url, timeout: timeout, userAgent: userAgent, limit: limit,
                                                   progress: progressBar(for: file.name))
                 if showsProgress { standardError("\r\u{1B}[K") }
                 let bytes = [UInt8](data)

@@ -50,7 +50,7 @@ extension Sequential {
         let metadata = arrays.metadata ?? [:]
         guard metadata["format"] == ModelFile.format else {
             let found = metadata["format"].map { "format '\($0)'" } ?? "no format in its metadata"
-            throw fail("is not a dlfs model file (\(found); expected '\(ModelFile.format)', as `dlfs train --save` writes)")
+            throw fail("is not a dlfs model file (\(found); expected '\(ModelFile.format)', as `Sequential.save(to:)` writes)")
         }
         guard metadata["version"] == ModelFile.version else {
             throw fail("model file version \(metadata["version"] ?? "missing") is not supported (this dlfs reads version \(ModelFile.version))")

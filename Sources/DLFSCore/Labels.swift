@@ -1,5 +1,3 @@
-import DLFSCore
-
 /// Targets of a classification batch: class indices (`t = [7, 2, 1]`) or one-hot rows, as the book's
 /// functions accept either.
 public enum Labels<Scalar: TensorScalar>: Sendable {
@@ -18,6 +16,16 @@ public enum Labels<Scalar: TensorScalar>: Sendable {
         switch self {
         case .indices(let t): return t
         case .oneHot(let t): return t.argmaxRows()
+        }
+    }
+}
+
+extension Labels {
+    /// The same labels for a network of another scalar type (`Float` labels from a dataset for a `Double` net).
+    public func converted<T: TensorScalar>(to _: T.Type) -> Labels<T> {
+        switch self {
+        case .indices(let t): return .indices(t)
+        case .oneHot(let t): return .oneHot(t.converted(to: T.self))
         }
     }
 }
