@@ -63,6 +63,10 @@ let package = Package(
             name: "DLFSCommand",
             dependencies: ["DLFS", "DLFSServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: nativeCPU),
+        // Small programs on the library alone, as a user's package would write them (see Examples/).
+        .executableTarget(name: "HandWrittenLoop", dependencies: ["DLFS"], path: "Examples/HandWrittenLoop"),
+        .executableTarget(name: "CustomNetwork", dependencies: ["DLFS"], path: "Examples/CustomNetwork"),
+        .executableTarget(name: "BookWeights", dependencies: ["DLFS"], path: "Examples/BookWeights"),
         .testTarget(name: "DLFSCoreTests", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
         .testTarget(name: "DLFSNNTests", dependencies: ["DLFSNN", "DLFSCore", "DLFSData", "DLFSIO"]),
         .testTarget(name: "DLFSDataTests", dependencies: ["DLFSData"]),
