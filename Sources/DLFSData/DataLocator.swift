@@ -7,7 +7,9 @@ public struct DataLocator: Sendable {
     /// Fetches `files` of a dataset into a directory; `nil` disables downloading (offline, tests).
     public typealias Download = @Sendable (_ info: DatasetInfo, _ files: [DatasetFile], _ directory: String) throws -> Void
 
+    /// The variables read: `DLFS_DATA_DIR`, `XDG_CACHE_HOME`, `HOME` and the mirrors variables.
     public var environment: [String: String]
+    /// How missing files are fetched into the cache; nil never downloads.
     public var download: Download?
 
     /// `download` defaults to the `Downloader` with the catalogue mirrors (or the environment's override).

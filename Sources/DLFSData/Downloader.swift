@@ -9,13 +9,17 @@ import Foundation
 /// try Downloader(dataset: .mnist).fetch(DatasetInfo.mnist.files, into: cacheDirectory)
 /// ```
 public struct Downloader: Sendable {
+    /// The dataset whose files are fetched and verified.
     public let dataset: DatasetInfo
     /// Base URLs, tried in order; a file's URL is the base, a `/`, and the file name.
     public var mirrors: [String]
     /// Seconds a mirror may take to deliver one file, connection included; a slower mirror is abandoned.
     public var timeout: TimeInterval = 300
+    /// The HTTP User-Agent sent to the mirrors.
     public var userAgent = "dlfs/0.1 (Deep Learning from Scratch in Swift; dataset downloader)"
+    /// Whether a progress bar is drawn on stderr (by default when it is a terminal).
     public var showsProgress = isatty(2) != 0
+    /// Receives one line per mirror tried; stderr by default.
     public var log: @Sendable (String) -> Void = { standardError($0 + "\n") }
 
     /// `mirrors` (e.g. from `--mirror`) replace the catalogue's list, as does the dataset's mirrors variable

@@ -10,12 +10,18 @@ import DLFSCore
 public struct ImageSet: Sendable {
     /// Row-major pixels, image after image.
     public let pixels: [UInt8]
+    /// The class of each image.
     public let labels: [UInt8]
+    /// Image height in pixels.
     public let rows: Int
+    /// Image width in pixels.
     public let columns: Int
+    /// How many classes the labels range over; every label is below it.
     public let classCount: Int
 
+    /// The number of images.
     public var count: Int { labels.count }
+    /// rows × columns.
     public var pixelsPerImage: Int { rows * columns }
 
     /// Checks that the arrays agree; `name` (a file or dataset) is used in the error.

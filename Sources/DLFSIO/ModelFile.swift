@@ -12,7 +12,9 @@ import DLFSNN
 /// let same = try Sequential<Float>(contentsOf: "net.safetensors")
 /// ```
 public enum ModelFile {
+    /// The `format` metadata value of a DLFS model file.
     public static let format = "dlfs.Sequential"
+    /// The `version` metadata value this DLFS writes and reads.
     public static let version = "2"
 }
 
