@@ -92,19 +92,32 @@ extension Tensor {
         }
     }
 
+    /// Element-wise sum, broadcasting as NumPy does.
     @inlinable public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, +) }
+    /// Element-wise difference, broadcasting as NumPy does.
     @inlinable public static func - (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, -) }
+    /// Element-wise product, broadcasting as NumPy does.
     @inlinable public static func * (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, *) }
+    /// Element-wise quotient, broadcasting as NumPy does.
     @inlinable public static func / (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, /) }
 
+    /// Adds a scalar to every element.
     @inlinable public static func + (a: Tensor, s: Scalar) -> Tensor { a.map { $0 + s } }
+    /// Subtracts a scalar from every element.
     @inlinable public static func - (a: Tensor, s: Scalar) -> Tensor { a.map { $0 - s } }
+    /// Multiplies every element by a scalar.
     @inlinable public static func * (a: Tensor, s: Scalar) -> Tensor { a.map { $0 * s } }
+    /// Divides every element by a scalar.
     @inlinable public static func / (a: Tensor, s: Scalar) -> Tensor { a.map { $0 / s } }
+    /// A scalar plus every element.
     @inlinable public static func + (s: Scalar, a: Tensor) -> Tensor { a.map { s + $0 } }
+    /// A scalar minus every element.
     @inlinable public static func - (s: Scalar, a: Tensor) -> Tensor { a.map { s - $0 } }
+    /// A scalar times every element.
     @inlinable public static func * (s: Scalar, a: Tensor) -> Tensor { a.map { s * $0 } }
+    /// A scalar divided by every element.
     @inlinable public static func / (s: Scalar, a: Tensor) -> Tensor { a.map { s / $0 } }
+    /// Every element negated.
     @inlinable public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
 
     /// In place, as the optimizers use them: `w -= lr * grad`.

@@ -4,6 +4,7 @@ public enum Labels<Scalar: TensorScalar>: Sendable {
     case indices([Int])
     case oneHot(Tensor<Scalar>)
 
+    /// The number of examples labelled.
     public var count: Int {
         switch self {
         case .indices(let t): return t.count
