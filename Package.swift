@@ -39,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         // `dlfs serve` only: the HTTP server of the local web page. The library products do not depend on it.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // `swift package generate-documentation --target DLFS`: the DocC catalogue Sources/DLFS/DLFS.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -69,6 +71,10 @@ let package = Package(
             name: "DLFSCommand",
             dependencies: ["DLFS", "DLFSServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: nativeCPU),
+        // Small programs on the library alone, as a user's package would write them (see Examples/).
+        .executableTarget(name: "HandWrittenLoop", dependencies: ["DLFS"], path: "Examples/HandWrittenLoop"),
+        .executableTarget(name: "CustomNetwork", dependencies: ["DLFS"], path: "Examples/CustomNetwork"),
+        .executableTarget(name: "BookWeights", dependencies: ["DLFS"], path: "Examples/BookWeights"),
         .testTarget(name: "DLFSCoreTests", dependencies: ["DLFSCore"], swiftSettings: nativeCPU),
         .testTarget(name: "DLFSNNTests", dependencies: ["DLFSNN", "DLFSCore", "DLFSData", "DLFSIO"]),
         .testTarget(name: "DLFSDataTests", dependencies: ["DLFSData"]),
@@ -77,6 +83,7 @@ let package = Package(
         .testTarget(
             name: "DLFSServeTests",
             dependencies: ["DLFSServe", "DLFS", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "DLFSDocumentationTests", dependencies: ["DLFS"]),
         .testTarget(name: "DLFSCommandTests", dependencies: ["DLFSCommand", "DLFSIO", "DLFSData", "CZlib"]),
     ]
 )

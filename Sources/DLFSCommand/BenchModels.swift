@@ -113,7 +113,7 @@ struct BenchNumgrad: AsyncParsableCommand {
 
     func run() async throws {
         let info = try DatasetInfo.named(dataset)
-        let set = try await Dataset.load(info, split: .train, dataDir: dataDir)
+        let set = try Dataset.load(info, split: .train, dataDir: dataDir)
         try checkBatchSize(batchSize, fitsIn: set.count, "training images of \(info.name)")
         let x = set.tensors(rows: 0..<batchSize).images.converted(to: Double.self)
         let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))

@@ -35,7 +35,7 @@ enum BookConvNet: String, CaseIterable {
     func trained<S: TensorScalar>(_: S.Type = S.self, weights path: String) throws -> Sequential<S> {
         var rng = SeededGenerator(seed: 0)
         var model = model(S.self, using: &rng)
-        try withWeights(path, as: S.self) { try model.loadParameters($0) }
+        try model.loadParameters(contentsOf: path)
         return model
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DLFS
 import Foundation
 
 /// `dlfs`: the command line of Deep Learning from Scratch in Swift. One file per subcommand.
@@ -36,6 +37,7 @@ struct DLFSTool: AsyncParsableCommand {
             var command = try parseAsRoot()
             if var command = command as? AsyncParsableCommand { try await command.run() } else { try command.run() }
         } catch {
+            let error = withCommandLineHints(error)
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
@@ -49,4 +51,14 @@ struct DLFSTool: AsyncParsableCommand {
             Foundation.exit(code.rawValue)
         }
     }
+}
+
+/// The library says what it looked for; on the command line, say which command or option gets it.
+private func withCommandLineHints(_ error: any Error) -> any Error {
+    guard let error = error as? DataError, error.kind == .notFound, let dataset = error.dataset else { return error }
+    var hint = "\(error). On the command line: run `dlfs download \(dataset)`, or point --data-dir at that directory"
+    if dataset != DatasetInfo.fashionMNIST.name {
+        hint += "; `--dataset fashion-mnist` works offline from the Debian package dataset-fashion-mnist"
+    }
+    return CommandFailure(hint)
 }

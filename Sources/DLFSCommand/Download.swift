@@ -36,7 +36,7 @@ struct Download: AsyncParsableCommand {
         var downloader = Downloader(dataset: info, mirrors: mirrors.isEmpty ? nil : mirrors)
         downloader.timeout = timeout
         let files = info.files(for: split.map { [$0] } ?? Split.allCases)
-        try await downloader.fetch(files, into: directory)
+        try downloader.fetch(files, into: directory)
         print("\(info.name): \(files.count) files verified in \(directory)")
     }
 }

@@ -51,7 +51,7 @@ struct GradCheck: AsyncParsableCommand {
     func run() async throws {
         if let model, let convNet = BookConvNet(rawValue: model) { return try check(convNet) }
         let info = try DatasetInfo.named(source.datasetName)
-        let set = try await Dataset.load(info, split: split, dataDir: source.dataDir)
+        let set = try Dataset.load(info, split: split, dataDir: source.dataDir)
         try checkBatchSize(batchSize, fitsIn: set.count, "images of \(info.name) \(split)")
         if model == nil { try checkLayerSizes([set.featureCount, hidden, info.classCount], batchSize: batchSize) }
         let batch = set.tensors(rows: 0..<batchSize)

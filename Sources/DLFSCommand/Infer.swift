@@ -80,7 +80,7 @@ struct Infer: AsyncParsableCommand {
         let model = try Sequential<Float>(arrays, file: path)
         let recorded = arrays.metadata?["dataset"]
         let info = try DatasetInfo.named(source.dataset ?? recorded ?? "mnist")
-        let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
+        let set = try Dataset.load(info, split: .test, dataDir: source.dataDir)
         try checkInputs(of: model, fit: set.featureCount, classes: info.classCount, file: path)
         try measure(model, named: path, weights: nil, on: set, info)
     }
@@ -88,7 +88,7 @@ struct Infer: AsyncParsableCommand {
     /// One of the book's ConvNets with its pickle over the test split, in batches, as the book's `accuracy`.
     private func run(_ net: BookConvNet, weights: String) async throws {
         let info = try DatasetInfo.named(source.datasetName)
-        let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
+        let set = try Dataset.load(info, split: .test, dataDir: source.dataDir)
         let model: Sequential<Float> = try net.trained(weights: weights)
         try checkInputs(of: model, fit: set.featureCount, classes: info.classCount, file: weights)
         try measure(model, named: net.rawValue, weights: weights, on: set, info)
@@ -117,30 +117,12 @@ struct Infer: AsyncParsableCommand {
     static func load(weights: String, dataset: String, dataDir: String?, normalize: Bool) async throws
         -> (DatasetInfo, ThreeLayerNet<Float>, any ExampleSet, [Int]) {
         let info = try DatasetInfo.named(dataset)
-        let set = try await Dataset.load(info, split: .test, dataDir: dataDir)
-        let net = try withWeights(weights, as: Float.self) { parameters in
-            try ThreeLayerNet(parameters: parameters, inputSize: set.pixelsPerImage, outputSize: info.classCount)
-        }
+        let set = try Dataset.load(info, split: .test, dataDir: dataDir)
+        let net = try ThreeLayerNet<Float>(contentsOf: weights, inputSize: set.pixelsPerImage, outputSize: info.classCount)
         let labels = set.labels.map(Int.init)
         let images: any ExampleSet = normalize ? set : TensorExamples(
             features: set.tensors(normalize: false).images, labels: labels, classCount: info.classCount)
         return (info, net, images, labels)
-    }
-}
-
-/// Reads a weight file (pickle or safetensors) as tensors of `S` by name and builds something from them;
-/// every error, the file's or the parameters', names the file.
-func withWeights<S: TensorScalar, T>(_ path: String, as _: S.Type, _ build: ([String: Tensor<S>]) throws -> T) throws -> T {
-    let arrays = try loadWeights(path)
-    do {
-        let parameters = try Dictionary(arrays.arrays.map { ($0.name, try $0.tensor(as: S.self)) },
-                                        uniquingKeysWith: { first, _ in first })
-        return try build(parameters)
-    } catch let error as NetworkParameterError {
-        throw CommandFailure("\(path): \(error)")
-    } catch var error as WeightFileError {
-        error.file = path
-        throw error
     }
 }
 

@@ -46,7 +46,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let info = try DatasetInfo.named(source.datasetName)
-        let testSet = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
+        let testSet = try Dataset.load(info, split: .test, dataDir: source.dataDir)
         let models = try loadModels()
         guard !models.isEmpty else {
             throw CommandFailure("no model to serve: sample_weight.pkl is not in \(bookDirectory); give --weights, --book-dir or --model")
@@ -92,7 +92,7 @@ struct Serve: AsyncParsableCommand {
         let defaultWeights = bookDirectory + "/sample_weight.pkl"
         let found = bookModels && FileManager.default.fileExists(atPath: defaultWeights) ? defaultWeights : nil
         if let path = weights ?? found {
-            add(ServedModel(name: "chapter-3", model: try withWeights(path, as: Float.self) { try Sequential<Float>.chapterThreeNet(parameters: $0) },
+            add(ServedModel(name: "chapter-3", model: try Sequential<Float>.chapterThreeNet(contentsOf: path),
                             dataset: "mnist"))
         }
         let convNetWeights = bookDirectory + "/" + BookConvNet.simpleConvNet.weightFile

@@ -39,7 +39,7 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         let info = try DatasetInfo.named(source.datasetName)
-        let directory = try await DataLocator().locate(info, splits: [split], dataDir: source.dataDir)
+        let directory = try DataLocator().locate(info, splits: [split], dataDir: source.dataDir)
         if time { return try printLoadTimes(info, directory) }
         let set = try Dataset.read(info, splits: [split], from: directory).split(split)
         if count { return print(set.count) }

@@ -2,8 +2,11 @@ import Foundation
 
 /// A file that could not be written; `reason` names the step that failed.
 public struct FileWriteError: Error, CustomStringConvertible, Sendable {
+    /// The file that was to be written.
     public let path: String
+    /// The step that failed and why.
     public let reason: String
+    /// `path: reason`.
     public var description: String { "\(path): \(reason)" }
 }
 

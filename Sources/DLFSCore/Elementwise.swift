@@ -98,19 +98,32 @@ extension Tensor {
         }
     }
 
+    /// Element-wise sum, broadcasting as NumPy does.
     @inlinable public static func + (a: Tensor, b: Tensor) -> Tensor { a.arithmetic(.add, b) }
+    /// Element-wise difference, broadcasting as NumPy does.
     @inlinable public static func - (a: Tensor, b: Tensor) -> Tensor { a.arithmetic(.subtract, b) }
+    /// Element-wise product, broadcasting as NumPy does.
     @inlinable public static func * (a: Tensor, b: Tensor) -> Tensor { a.arithmetic(.multiply, b) }
+    /// Element-wise quotient, broadcasting as NumPy does.
     @inlinable public static func / (a: Tensor, b: Tensor) -> Tensor { a.arithmetic(.divide, b) }
 
+    /// Adds a scalar to every element.
     @inlinable public static func + (a: Tensor, s: Scalar) -> Tensor { a.arithmetic(.add, s) }
+    /// Subtracts a scalar from every element.
     @inlinable public static func - (a: Tensor, s: Scalar) -> Tensor { a.arithmetic(.subtract, s) }
+    /// Multiplies every element by a scalar.
     @inlinable public static func * (a: Tensor, s: Scalar) -> Tensor { a.arithmetic(.multiply, s) }
+    /// Divides every element by a scalar.
     @inlinable public static func / (a: Tensor, s: Scalar) -> Tensor { a.arithmetic(.divide, s) }
+    /// A scalar plus every element.
     @inlinable public static func + (s: Scalar, a: Tensor) -> Tensor { a.arithmetic(.add, s, scalarFirst: true) }
+    /// A scalar minus every element.
     @inlinable public static func - (s: Scalar, a: Tensor) -> Tensor { a.arithmetic(.subtract, s, scalarFirst: true) }
+    /// A scalar times every element.
     @inlinable public static func * (s: Scalar, a: Tensor) -> Tensor { a.arithmetic(.multiply, s, scalarFirst: true) }
+    /// A scalar divided by every element.
     @inlinable public static func / (s: Scalar, a: Tensor) -> Tensor { a.arithmetic(.divide, s, scalarFirst: true) }
+    /// Every element negated.
     @inlinable public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
 
     /// In place, as the optimizers use them: `w -= lr * grad`.

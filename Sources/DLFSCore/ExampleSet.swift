@@ -19,6 +19,7 @@ public protocol ExampleSet: Sendable {
 }
 
 extension ExampleSet {
+    /// No byte features: a set stored as scalars gathers them.
     public var byteFeatures: ByteFeatures? { nil }
     public func prefetchFeatures(_ indices: UnsafeBufferPointer<Int>) {}
 }
@@ -26,9 +27,12 @@ extension ExampleSet {
 /// Features kept as bytes: example i is bytes[i · featureCount ..< (i + 1) · featureCount], and byte b
 /// stands for values[b] (b / 255 for normalized images), exactly what `gatherFeatures` writes.
 public struct ByteFeatures: Sendable {
+    /// Every feature of every example, as stored.
     public let bytes: [UInt8]
+    /// The value of each byte, by byte (256 entries).
     public let values: [Float]
 
+    /// Bytes and the table of their values.
     public init(bytes: [UInt8], values: [Float]) {
         precondition(values.count == 256, "ByteFeatures: \(values.count) values for 256 bytes")
         self.bytes = bytes
@@ -38,19 +42,27 @@ public struct ByteFeatures: Sendable {
 
 /// Examples held as a tensor (n, features) with class labels: for tests and small experiments.
 public struct TensorExamples<Scalar: TensorScalar>: ExampleSet {
+    /// The examples, one per row (n, features).
     public let features: Tensor<Scalar>
+    /// The class of each row.
     public let labels: [Int]
+    /// How many classes the labels range over.
     public let classCount: Int
 
+    /// Rows of features and their labels; the counts must agree.
     public init(features: Tensor<Scalar>, labels: [Int], classCount: Int) {
         precondition(features.rank == 2 && features.shape[0] == labels.count, "TensorExamples: \(features.shape) for \(labels.count) labels")
         self.features = features; self.labels = labels; self.classCount = classCount
     }
 
+    /// The number of examples.
     public var count: Int { labels.count }
+    /// Features per example.
     public var featureCount: Int { features.shape[1] }
+    /// The class of the example at `index`.
     public func label(at index: Int) -> Int { labels[index] }
 
+    /// Copies the rows at `indices` into `buffer`, converted to `S`.
     public func gatherFeatures<S: TensorScalar>(_ indices: UnsafeBufferPointer<Int>, into buffer: UnsafeMutablePointer<S>) {
         let width = featureCount
         features.withUnsafeBufferPointer { f in

@@ -14,6 +14,7 @@ public enum InputLimits {
     public static let maximumFileSize = 1 << 30
     /// Decoding an input may allocate `expansion` times its size plus `allowance` bytes (see `ReadBudget`).
     public static let expansion = 4
+    /// Bytes that decoding may allocate beyond `expansion` times the input.
     public static let allowance = 64 << 20
     /// The most dimensions an array may have: NumPy's own limit (NPY_MAXDIMS).
     public static let maximumRank = 64
@@ -23,9 +24,12 @@ public enum InputLimits {
 /// Anything the input makes the decoder allocate beyond its own bytes is charged here first, so a small
 /// file that names one array many times, or grows a string in a loop, is refused before the copies exist.
 public struct ReadBudget: Sendable {
+    /// The most bytes the decoding may allocate.
     public let limit: Int
+    /// The bytes allocated so far.
     public private(set) var spent = 0
 
+    /// The budget of an input of `inputSize` bytes.
     public init(inputSize: Int) {
         limit = min(inputSize, InputLimits.maximumFileSize) * InputLimits.expansion + InputLimits.allowance
     }
@@ -43,20 +47,26 @@ public struct ReadBudget: Sendable {
 
 /// A file that could not be read; `reason` says why, without the path.
 public struct FileReadError: Error, CustomStringConvertible, Sendable {
+    /// The file that was to be read.
     public let path: String
+    /// Why it could not be read.
     public let reason: String
     /// True when the file was refused for its size rather than for a failing system call.
     public let isTooLarge: Bool
+    /// `path: reason`.
     public var description: String { "\(path): \(reason)" }
 }
 
 /// A regular file open for reading, its size known before anything is allocated for it. Opened
 /// non-blocking, so that a FIFO or a device given as input is refused instead of blocking `open` forever.
 public final class InputFile {
+    /// The file as named by the caller.
     public let path: String
+    /// Its size in bytes, at opening.
     public let size: Int
     private let descriptor: Int32
 
+    /// Opens a regular file, or throws saying why it cannot be read.
     public init(_ path: String) throws(FileReadError) {
         self.path = path
         descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)

@@ -6,9 +6,11 @@ extension Tensor {
     @inlinable
     public func sum() -> Scalar { withUnsafeBufferPointer { $0.reduce(0, +) } }
 
+    /// The mean of all elements.
     @inlinable
     public func mean() -> Scalar { sum() / Scalar(count) }
 
+    /// The largest element; the tensor must not be empty.
     @inlinable
     public func max() -> Scalar {
         precondition(count > 0, "max of an empty tensor")

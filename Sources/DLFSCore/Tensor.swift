@@ -26,6 +26,7 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
 /// let z = x - x.max(axis: 1, keepingDimension: true)       // (2, 3) − (2, 1): each row minus its maximum
 /// ```
 public struct Tensor<Scalar: TensorScalar>: Sendable {
+    /// The size of each axis; [] for a scalar.
     public let shape: [Int]
     @usableFromInline var storage: TensorStorage<Scalar>
 
@@ -86,6 +87,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// The elements in row-major order.
     @inlinable public var scalars: [Scalar] { withUnsafeBufferPointer { Array($0) } }
 
+    /// Calls `body` with the elements, row-major.
     @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: storage.base, count: storage.count))
@@ -158,6 +160,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
 }
 
 extension Tensor: Equatable {
+    /// Equal shapes and equal elements.
     public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
         guard lhs.shape == rhs.shape else { return false }
         return lhs.withUnsafeBufferPointer { a in rhs.withUnsafeBufferPointer { b in a.elementsEqual(b) } }

@@ -19,13 +19,19 @@ where Self.RawSignificand: FixedWidthInteger {
 }
 
 extension Float: TensorScalar {
+    /// One AVX-512 register of floats (two AVX2 registers).
     public typealias Vector = SIMD16<Float>
+    /// Half of `Vector`.
     public typealias HalfVector = SIMD8<Float>
+    /// The safetensors dtype.
     public static var dtypeName: String { "F32" }
 }
 
 extension Double: TensorScalar {
+    /// One AVX-512 register of doubles (two AVX2 registers).
     public typealias Vector = SIMD8<Double>
+    /// Half of `Vector`.
     public typealias HalfVector = SIMD4<Double>
+    /// The safetensors dtype.
     public static var dtypeName: String { "F64" }
 }

@@ -1,9 +1,11 @@
 /// The size and SHA-256 a file must have to be accepted.
 public struct FileDigest: Sendable, Hashable {
+    /// The length in bytes.
     public let size: Int
     /// Lowercase hex.
     public let sha256: String
 
+    /// A digest from a length and a lowercase hex SHA-256.
     public init(size: Int, sha256: String) {
         self.size = size
         self.sha256 = sha256
@@ -12,16 +14,21 @@ public struct FileDigest: Sendable, Hashable {
 
 /// One file of a dataset, as published (`name` is the gzip file; a raw copy without `.gz` is accepted too).
 public struct DatasetFile: Sendable, Hashable {
+    /// Whether the file holds the images or the labels of its split.
     public enum Role: Sendable, Hashable { case images, labels }
 
+    /// The published file name, e.g. `t10k-images-idx3-ubyte.gz`.
     public let name: String
+    /// The split the file belongs to.
     public let split: Split
+    /// Images or labels.
     public let role: Role
     /// The published `.gz` file, when its exact bytes are known.
     public let compressed: FileDigest?
     /// The decompressed IDX content: mirrors that re-wrap the same data in a different gzip header still match.
     public let content: FileDigest?
 
+    /// A file entry; at least one digest is needed, so that every copy can be verified.
     public init(name: String, split: Split, role: Role, compressed: FileDigest?, content: FileDigest? = nil) {
         precondition(compressed != nil || content != nil, "\(name) needs a digest to be verifiable")
         self.name = name
@@ -44,6 +51,7 @@ public struct DatasetFile: Sendable, Hashable {
 public struct DatasetInfo: Sendable, Hashable {
     /// The name used on the command line and as the directory name under the data and cache directories.
     public let name: String
+    /// Every file of the dataset, both splits.
     public let files: [DatasetFile]
     /// Base URLs tried in order; a file's URL is the base followed by its name.
     public let mirrors: [String]
@@ -53,10 +61,14 @@ public struct DatasetInfo: Sendable, Hashable {
     public let systemDirectories: [String]
     /// How to get the data without a download, for the message shown when nothing is found.
     public let offlineHint: String?
+    /// The name of each class, by label (`T-shirt/top`, … for Fashion-MNIST).
     public let classNames: [String]
+    /// Image height in pixels.
     public let rows: Int
+    /// Image width in pixels.
     public let columns: Int
 
+    /// How many classes the labels range over.
     public var classCount: Int { classNames.count }
 
     /// The files needed for the given splits, images before labels.
@@ -64,6 +76,7 @@ public struct DatasetInfo: Sendable, Hashable {
         files.filter { splits.contains($0.split) }
     }
 
+    /// The file of a split and role, or nil when the catalogue entry has none.
     public func file(_ split: Split, _ role: DatasetFile.Role) -> DatasetFile? {
         files.first { $0.split == split && $0.role == role }
     }
@@ -80,6 +93,7 @@ public struct DatasetInfo: Sendable, Hashable {
         return info
     }
 
+    /// A catalogue entry; the built-in ones are `.mnist` and `.fashionMNIST`.
     public init(name: String, files: [DatasetFile], mirrors: [String], mirrorsVariable: String,
                 systemDirectories: [String] = [], offlineHint: String? = nil, classNames: [String],
                 rows: Int = 28, columns: Int = 28) {

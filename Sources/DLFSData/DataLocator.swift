@@ -1,13 +1,15 @@
 import Foundation
 
-/// Finds a dataset's files: `--data-dir`, then `$DLFS_DATA_DIR/<dataset>`, then the cache
+/// Finds a dataset's files: the directory given, then `$DLFS_DATA_DIR/<dataset>`, then the cache
 /// (`$XDG_CACHE_HOME/dlfs/<dataset>`, else `~/.cache/dlfs/<dataset>`), then the system directories, then a
 /// download into the cache. When all fail, one error lists every place looked and how to get the data.
 public struct DataLocator: Sendable {
     /// Fetches `files` of a dataset into a directory; `nil` disables downloading (offline, tests).
-    public typealias Download = @Sendable (_ info: DatasetInfo, _ files: [DatasetFile], _ directory: String) async throws -> Void
+    public typealias Download = @Sendable (_ info: DatasetInfo, _ files: [DatasetFile], _ directory: String) throws -> Void
 
+    /// The variables read: `DLFS_DATA_DIR`, `XDG_CACHE_HOME`, `HOME` and the mirrors variables.
     public var environment: [String: String]
+    /// How missing files are fetched into the cache; nil never downloads.
     public var download: Download?
 
     /// `download` defaults to the `Downloader` with the catalogue mirrors (or the environment's override).
@@ -18,7 +20,7 @@ public struct DataLocator: Sendable {
             self.download = download
         } else if allowsDownload {
             self.download = { info, files, directory in
-                try await Downloader(dataset: info, environment: environment).fetch(files, into: directory)
+                try Downloader(dataset: info, environment: environment).fetch(files, into: directory)
             }
         } else {
             self.download = nil
@@ -33,14 +35,14 @@ public struct DataLocator: Sendable {
     }
 
     /// The directory holding every file the splits need.
-    public func locate(_ info: DatasetInfo, splits: [Split] = Split.allCases, dataDir: String? = nil) async throws -> String {
+    public func locate(_ info: DatasetInfo, splits: [Split] = Split.allCases, dataDir: String? = nil) throws -> String {
         let files = info.files(for: splits)
         if let dataDir {
             // An explicit directory is the user's choice: say what is missing there rather than look elsewhere.
             for file in files { _ = try Self.existingPath(of: file, in: dataDir) }
             return dataDir
         }
-        var looked: [String] = ["--data-dir not given"]
+        var looked: [String] = ["no directory given"]
         var candidates: [String] = []
         if let root = environment["DLFS_DATA_DIR"], !root.isEmpty {
             candidates.append("\(root)/\(info.name)")
@@ -58,7 +60,7 @@ public struct DataLocator: Sendable {
         }
         if let download, !info.mirrors.isEmpty {
             do {
-                try await download(info, files, cache)
+                try download(info, files, cache)
                 return cache
             } catch {
                 looked.append("download into \(cache) failed (\(error))")
@@ -66,19 +68,19 @@ public struct DataLocator: Sendable {
         } else {
             looked.append("download disabled")
         }
-        throw DataError(.notFound, file: nil, notFoundMessage(info, splits: splits, looked: looked))
+        var error = DataError(.notFound, file: nil, notFoundMessage(info, splits: splits, looked: looked))
+        error.dataset = info.name
+        throw error
     }
 
+    /// What was looked at and which files would do; the command line adds its own options to the advice.
     private func notFoundMessage(_ info: DatasetInfo, splits: [Split], looked: [String]) -> String {
-        let names = info.files.map(\.name).joined(separator: ", ")
+        let names = info.files(for: splits).map(\.name).joined(separator: ", ")
         let splitNames = splits.map(\.rawValue).joined(separator: " and ") + (splits.count == 1 ? " split" : " splits")
         var message = "no \(info.name) data for the \(splitNames); looked at: "
             + looked.joined(separator: "; ")
-            + ". To get it: run `dlfs download \(info.name)`, or point --data-dir at a directory holding the IDX files \(names) (gzip or raw)"
-        if let hint = info.offlineHint { message += ", or \(hint)" }
-        if info != .fashionMNIST {
-            message += "; `--dataset fashion-mnist` works offline from the Debian package dataset-fashion-mnist"
-        }
+            + ". It needs the IDX files \(names) (gzip or raw) in one directory"
+        if let hint = info.offlineHint { message += "; or \(hint)" }
         return message
     }
 

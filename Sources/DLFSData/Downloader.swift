@@ -6,16 +6,20 @@ import Foundation
 /// partial or wrong file. One line per mirror tried goes to `log` (stderr); a progress bar is drawn on
 /// stderr when it is a terminal.
 /// ```swift
-/// try await Downloader(dataset: .mnist).fetch(DatasetInfo.mnist.files, into: cacheDirectory)
+/// try Downloader(dataset: .mnist).fetch(DatasetInfo.mnist.files, into: cacheDirectory)
 /// ```
 public struct Downloader: Sendable {
+    /// The dataset whose files are fetched and verified.
     public let dataset: DatasetInfo
     /// Base URLs, tried in order; a file's URL is the base, a `/`, and the file name.
     public var mirrors: [String]
     /// Seconds a mirror may take to deliver one file, connection included; a slower mirror is abandoned.
     public var timeout: TimeInterval = 300
+    /// The HTTP User-Agent sent to the mirrors.
     public var userAgent = "dlfs/0.1 (Deep Learning from Scratch in Swift; dataset downloader)"
+    /// Whether a progress bar is drawn on stderr (by default when it is a terminal).
     public var showsProgress = isatty(2) != 0
+    /// Receives one line per mirror tried; stderr by default.
     public var log: @Sendable (String) -> Void = { standardError($0 + "\n") }
 
     /// `mirrors` (e.g. from `--mirror`) replace the catalogue's list, as does the dataset's mirrors variable
@@ -30,18 +34,18 @@ public struct Downloader: Sendable {
     }
 
     /// Makes sure each file is in `directory`, verified, downloading those that are absent or wrong.
-    public func fetch(_ files: [DatasetFile], into directory: String) async throws {
+    public func fetch(_ files: [DatasetFile], into directory: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw DataError(.unwritable, file: directory, "cannot create the directory: \(error.localizedDescription)")
         }
-        for file in files { try await fetch(file, into: directory) }
+        for file in files { try fetch(file, into: directory) }
     }
 
     /// One file; returns its path. A present file that verifies is kept without a request.
     @discardableResult
-    public func fetch(_ file: DatasetFile, into directory: String) async throws -> String {
+    public func fetch(_ file: DatasetFile, into directory: String) throws -> String {
         let target = "\(directory)/\(file.name)"
         if FileManager.default.fileExists(atPath: target) {
             if (try? file.verify(IDX.readFile(target), source: target)) != nil {
@@ -60,7 +64,7 @@ public struct Downloader: Sendable {
                 continue
             }
             do {
-                let data = try await Transfer.get(url, timeout: timeout, userAgent: userAgent, limit: limit,
+                let data = try Transfer.get(url, timeout: timeout, userAgent: userAgent, limit: limit,
                                                   progress: progressBar(for: file.name))
                 if showsProgress { standardError("\r\u{1B}[K") }
                 let bytes = [UInt8](data)

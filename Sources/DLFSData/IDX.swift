@@ -2,7 +2,9 @@ import DLFSCore
 
 /// An IDX array of unsigned bytes (the MNIST file format): its dimensions and its elements, row-major.
 public struct IDXArray: Sendable, Equatable {
+    /// The size of each dimension, e.g. [10000, 28, 28].
     public let dimensions: [Int]
+    /// The elements, row-major.
     public let bytes: [UInt8]
 }
 

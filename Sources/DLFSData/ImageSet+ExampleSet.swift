@@ -4,10 +4,13 @@ import DLFSCore
 /// 0...1 as the book's `normalize=True` does it (`x.astype(float32) / 255`, also for Double training),
 /// converted from bytes only as rows are gathered.
 extension ImageSet: ExampleSet {
+    /// Pixels per image: each image is one row of features.
     public var featureCount: Int { pixelsPerImage }
 
+    /// The class of the image at `index`.
     public func label(at index: Int) -> Int { Int(labels[index]) }
 
+    /// Writes the images at `indices` as rows of x / 255 into `buffer`.
     public func gatherFeatures<S: TensorScalar>(_ indices: UnsafeBufferPointer<Int>, into buffer: UnsafeMutablePointer<S>) {
         let total = indices.count * pixelsPerImage
         if S.self == Float.self {

@@ -10,12 +10,18 @@ import DLFSCore
 public struct ImageSet: Sendable {
     /// Row-major pixels, image after image.
     public let pixels: [UInt8]
+    /// The class of each image.
     public let labels: [UInt8]
+    /// Image height in pixels.
     public let rows: Int
+    /// Image width in pixels.
     public let columns: Int
+    /// How many classes the labels range over; every label is below it.
     public let classCount: Int
 
+    /// The number of images.
     public var count: Int { labels.count }
+    /// rows × columns.
     public var pixelsPerImage: Int { rows * columns }
 
     /// Checks that the arrays agree; `name` (a file or dataset) is used in the error.
@@ -113,16 +119,16 @@ public struct ImageSet: Sendable {
 
     /// Images and labels at `indices` as tensors, with the book's `load_mnist` options.
     ///
-    /// Images are (n, rows*columns) when `flatten`, else (n, 1, rows, columns); labels are (n) class indices,
-    /// or (n, classCount) one-hot.
+    /// Images are (n, rows*columns) when `flatten`, else (n, 1, rows, columns); labels are n class indices,
+    /// or one-hot rows (n, classCount) when `oneHotLabel`.
     public func tensors<Indices: Collection>(rows indices: Indices, normalize: Bool = true, flatten: Bool = true,
                                              oneHotLabel: Bool = false) -> LabeledTensors where Indices.Element == Int {
         let n = indices.count
         let imageShape = flatten ? [n, pixelsPerImage] : [n, 1, rows, columns]
         let images = Tensor<Float>(shape: imageShape) { gatherImages(rows: indices, into: $0, normalize: normalize) }
-        let labels = Tensor<Float>(shape: oneHotLabel ? [n, classCount] : [n]) {
-            gatherLabels(rows: indices, into: $0, oneHot: oneHotLabel)
-        }
+        let labels: Labels<Float> = oneHotLabel
+            ? .oneHot(Tensor<Float>(shape: [n, classCount]) { gatherLabels(rows: indices, into: $0, oneHot: true) })
+            : .indices(indices.map { Int(self.labels[$0]) })
         return LabeledTensors(images: images, labels: labels)
     }
 
@@ -156,12 +162,16 @@ public struct ImageSet: Sendable {
     }
 }
 
-/// Images and their labels as `Float` tensors, the pair the book's `load_mnist` returns per split.
+/// Images as a `Float` tensor and their labels (class indices or one-hot rows), the pair the book's
+/// `load_mnist` returns per split: `net.accuracy(test.images, test.labels)` takes them as they are.
 public struct LabeledTensors: Sendable {
+    /// (n, pixels) or (n, 1, rows, columns).
     public var images: Tensor<Float>
-    public var labels: Tensor<Float>
+    /// The class of each image: `.indices` (`t = [7, 2, 1, …]`) or `.oneHot` rows.
+    public var labels: Labels<Float>
 
-    public init(images: Tensor<Float>, labels: Tensor<Float>) {
+    /// Pairs images with their labels.
+    public init(images: Tensor<Float>, labels: Labels<Float>) {
         self.images = images
         self.labels = labels
     }

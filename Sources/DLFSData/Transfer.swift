@@ -3,8 +3,8 @@ import Foundation
 
 /// One HTTP GET into memory through libcurl's blocking easy interface, with the checks a download needs:
 /// the status must be 200, the body as long as Content-Length says and no longer than `limit`, and the
-/// whole transfer done within `timeout` seconds. The transfer waits in `poll` on a thread of its own
-/// (URLSession on Linux polled in a loop: 80-90 % of a core while a server was silent).
+/// whole transfer done within `timeout` seconds. The calling thread waits in `poll` (URLSession on Linux
+/// polled in a loop: 80-90 % of a core while a server was silent).
 final class Transfer: @unchecked Sendable {
     typealias Progress = @Sendable (_ received: Int, _ expected: Int?) -> Void
 
@@ -20,14 +20,11 @@ final class Transfer: @unchecked Sendable {
 
     /// The body of a 200 response, or an error saying what went wrong (HTTP status, network, short body, time).
     static func get(_ url: URL, timeout: TimeInterval, userAgent: String, limit: Int,
-                    progress: Progress? = nil) async throws -> Data {
-        let transfer = Transfer(limit: limit, progress: progress)
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try transfer.run(url, timeout: timeout, userAgent: userAgent) }) }.start()
-        }
+                    progress: Progress? = nil) throws -> Data {
+        try Transfer(limit: limit, progress: progress).run(url, timeout: timeout, userAgent: userAgent)
     }
 
-    /// Runs on its own thread: `curl_easy_perform` blocks until the transfer ends or `timeout` passes.
+    /// `curl_easy_perform` blocks until the transfer ends or `timeout` passes.
     private func run(_ url: URL, timeout: TimeInterval, userAgent: String) throws -> Data {
         var result = dlfs_curl_result()
         let sink: dlfs_curl_sink = { data, count, status, expected, context in

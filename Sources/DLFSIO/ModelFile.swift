@@ -12,7 +12,9 @@ import DLFSNN
 /// let same = try Sequential<Float>(contentsOf: "net.safetensors")
 /// ```
 public enum ModelFile {
+    /// The `format` metadata value of a DLFS model file.
     public static let format = "dlfs.Sequential"
+    /// The `version` metadata value this DLFS writes and reads.
     public static let version = "2"
 }
 
@@ -50,7 +52,7 @@ extension Sequential {
         let metadata = arrays.metadata ?? [:]
         guard metadata["format"] == ModelFile.format else {
             let found = metadata["format"].map { "format '\($0)'" } ?? "no format in its metadata"
-            throw fail("is not a dlfs model file (\(found); expected '\(ModelFile.format)', as `dlfs train --save` writes)")
+            throw fail("is not a dlfs model file (\(found); expected '\(ModelFile.format)', as `Sequential.save(to:)` writes)")
         }
         guard metadata["version"] == ModelFile.version else {
             throw fail("model file version \(metadata["version"] ?? "missing") is not supported (this dlfs reads version \(ModelFile.version))")

@@ -45,8 +45,11 @@ func byteCount(shape: [Int], dtype: ArrayDType) -> Int? {
 
 /// One named array as stored in a weight file: dtype, shape and raw little-endian, row-major bytes.
 public struct NamedArray: Equatable, Sendable {
+    /// The array's name in the file, e.g. `W1`.
     public var name: String
+    /// The element type as stored.
     public var dtype: ArrayDType
+    /// The size of each dimension.
     public var shape: [Int]
     /// `count * dtype.byteSize` bytes, little-endian, row-major (C order).
     public var bytes: [UInt8]
@@ -130,6 +133,7 @@ public struct NamedArray: Equatable, Sendable {
 /// An ordered collection of named arrays plus the safetensors metadata map: what every weight file
 /// reader returns and what the safetensors writer takes.
 public struct NamedArrays: Equatable, Sendable {
+    /// The arrays in file order.
     public var arrays: [NamedArray]
     /// safetensors `__metadata__`; nil when the file has none (kept apart from an empty map so a
     /// round trip reproduces the file).
@@ -137,14 +141,17 @@ public struct NamedArrays: Equatable, Sendable {
     /// The file these came from, for error messages ("" when built in memory).
     public var source: String
 
+    /// A collection of arrays, with their metadata and the file they came from.
     public init(_ arrays: [NamedArray] = [], metadata: [String: String]? = nil, source: String = "") {
         self.arrays = arrays
         self.metadata = metadata
         self.source = source
     }
 
+    /// The names in file order.
     public var names: [String] { arrays.map(\.name) }
 
+    /// The array of that name, or nil.
     public subscript(name: String) -> NamedArray? { arrays.first { $0.name == name } }
 
     /// Adds or replaces the array of that name.

@@ -1,3 +1,6 @@
+import DLFSCore
+import DLFSNN
+
 /// The book's pickles of NumPy arrays, read without Python and without running anything they name.
 public enum NumPyPickle {
     /// Reads a pickle (protocol 2 to 5) of a dict of NumPy arrays.
@@ -42,5 +45,56 @@ public func loadWeights(_ path: String) throws -> NamedArrays {
     case .safetensors: return try SafeTensors.decode(bytes, file: path)
     case nil:
         throw WeightFileError(file: path, "is neither a pickle (protocol 2 or later) nor a safetensors file")
+    }
+}
+
+extension NamedArrays {
+    /// Every array as a tensor of `Scalar` by its name: the `[String: Tensor]` the networks take. The first
+    /// array of a repeated name wins; an array that cannot be converted is an error naming the file.
+    public func parameters<Scalar: TensorScalar>(as _: Scalar.Type = Scalar.self) throws -> NetworkParameters<Scalar> {
+        var parameters: NetworkParameters<Scalar> = [:]
+        for array in arrays where parameters[array.name] == nil {
+            parameters[array.name] = try tensor(array.name, as: Scalar.self)
+        }
+        return parameters
+    }
+}
+
+/// Reads a weight file (pickle or safetensors) as parameters of `Scalar` and builds something from them;
+/// an error of the file or of the parameters (a missing name, a wrong shape) names the file.
+func withParameters<Scalar: TensorScalar, T>(from path: String, as _: Scalar.Type,
+                                            _ build: (NetworkParameters<Scalar>) throws -> T) throws -> T {
+    let parameters = try loadWeights(path).parameters(as: Scalar.self)
+    do { return try build(parameters) } catch let error as NetworkParameterError {
+        throw WeightFileError(file: path, error.description)
+    }
+}
+
+extension Sequential {
+    /// The book's chapter-3 net with the weights of a file, such as its `sample_weight.pkl`, in one call.
+    ///
+    /// ```swift
+    /// let net = try Sequential<Float>.chapterThreeNet(contentsOf: "sample_weight.pkl")
+    /// ```
+    public static func chapterThreeNet(contentsOf path: String, inputSize: Int? = nil,
+                                       outputSize: Int? = nil) throws -> Sequential {
+        try withParameters(from: path, as: Scalar.self) {
+            try chapterThreeNet(parameters: $0, inputSize: inputSize, outputSize: outputSize)
+        }
+    }
+
+    /// Replaces this model's parameters by those of a weight file with the same names and shapes, such as
+    /// the book's `params.pkl` for `simpleConvNet` or `deep_convnet_params.pkl` for `deepConvNet`.
+    public mutating func loadParameters(contentsOf path: String) throws {
+        try withParameters(from: path, as: Scalar.self) { try loadParameters($0) }
+    }
+}
+
+extension ThreeLayerNet {
+    /// The chapter-3 net's fast inference path from a weight file (`sample_weight.pkl`) in one call.
+    public init(contentsOf path: String, inputSize: Int? = nil, outputSize: Int? = nil) throws {
+        self = try withParameters(from: path, as: Scalar.self) {
+            try ThreeLayerNet(parameters: $0, inputSize: inputSize, outputSize: outputSize)
+        }
     }
 }

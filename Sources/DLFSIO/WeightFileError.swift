@@ -8,12 +8,14 @@ public struct WeightFileError: Error, CustomStringConvertible, Equatable, Sendab
     /// What is wrong, without the file name.
     public var message: String
 
+    /// An error about a file, at a byte offset when one is known.
     public init(file: String, offset: Int? = nil, _ message: String) {
         self.file = file
         self.offset = offset
         self.message = message
     }
 
+    /// `file: byte N: message`, or as much of it as is known.
     public var description: String {
         if file.isEmpty { return message }
         if let offset { return "\(file): byte \(offset): \(message)" }

@@ -12,21 +12,27 @@ public protocol ActivationFunction: Sendable {
 
 /// out = max(0, x). Backward: dout where x > 0, else 0 (out > 0 exactly where x > 0).
 public enum ReLUFunction: ActivationFunction {
+    /// The layer's forward function, `relu`.
     @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { relu(consume x) }
+    /// dout where the output is positive, else 0.
     @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { y > 0 ? dout : 0 }
     public static var spec: LayerSpec { .relu }
 }
 
 /// out = 1 / (1 + e⁻ˣ). Backward: dx = dout · (1 − out) · out.
 public enum SigmoidFunction: ActivationFunction {
+    /// The layer's forward function, `sigmoid`.
     @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { sigmoid(consume x) }
+    /// dout · (1 − y) · y, from the output y.
     @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { dout * (1 - y) * y }
     public static var spec: LayerSpec { .sigmoid }
 }
 
 /// out = tanh(x). Backward: dx = dout · (1 − out²).
 public enum TanhFunction: ActivationFunction {
+    /// The layer's forward function, tanh element by element.
     @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { x.map { S.tanh($0) } }
+    /// dout · (1 − y²), from the output y.
     @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { dout * (1 - y * y) }
     public static var spec: LayerSpec { .tanh }
 }
@@ -34,6 +40,7 @@ public enum TanhFunction: ActivationFunction {
 /// The layer of an activation function, as the book's `Relu` and `Sigmoid` classes: forward keeps the output.
 public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFunction>: Layer {
     private var out: Tensor<Scalar>?
+    /// A layer with nothing to learn.
     public init() {}
 
     @_specialize(where Scalar == Float, Function == ReLUFunction)
@@ -62,6 +69,9 @@ public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFu
     public var spec: LayerSpec { Function.spec }
 }
 
+/// The book's `Relu` layer.
 public typealias ReLU<Scalar: TensorScalar> = ElementwiseActivation<Scalar, ReLUFunction>
+/// The book's `Sigmoid` layer.
 public typealias Sigmoid<Scalar: TensorScalar> = ElementwiseActivation<Scalar, SigmoidFunction>
+/// A tanh layer (the book's activation-histogram experiment).
 public typealias Tanh<Scalar: TensorScalar> = ElementwiseActivation<Scalar, TanhFunction>

@@ -13,14 +13,20 @@ import DLFSCore
 /// dx̂ = γ·dout, dvar = −½·Σ(dx̂·xc)/std³, dxc = dx̂/std + (2/n)·xc·dvar, dx = dxc − Σ dxc / n; it needs a
 /// training forward before it.
 public struct BatchNormalization<Scalar: TensorScalar>: Layer {
+    /// The scale γ, one per feature.
     public var gamma: Tensor<Scalar>
+    /// The shift β, one per feature.
     public var beta: Tensor<Scalar>
+    /// ∂L/∂γ from the last backward pass.
     public private(set) var dgamma: Tensor<Scalar>
+    /// ∂L/∂β from the last backward pass.
     public private(set) var dbeta: Tensor<Scalar>
+    /// The share of the running statistics kept at each training batch (the book's 0.9).
     public let momentum: Scalar
     /// The running averages of the batches' means and variances, (features): zeros until the first training
     /// forward, as the book's.
     public private(set) var runningMean: Tensor<Scalar>
+    /// The running variance used at inference.
     public private(set) var runningVariance: Tensor<Scalar>
     /// What the last training forward keeps for backward: x − μ as (n, features), √(σ² + ε), x's shape.
     private var xc: Tensor<Scalar>?
@@ -50,6 +56,7 @@ public struct BatchNormalization<Scalar: TensorScalar>: Layer {
         self.init(gamma: Tensor(shape: [features], repeating: 1), beta: .zeros([features]), momentum: momentum)
     }
 
+    /// The number of features normalised.
     public var features: Int { gamma.count }
 
     @_specialize(where Scalar == Float)

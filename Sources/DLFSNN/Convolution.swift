@@ -10,10 +10,15 @@ import DLFSCore
 /// adding the bias. Backward, with doutᵀ (FN, N·OH·OW): db = Σ_columns doutᵀ, dW = doutᵀ · col,
 /// dcolᵀ = Wᵀ · doutᵀ, dx = col2im(dcolᵀ).
 public struct Convolution<Scalar: TensorScalar>: Layer {
+    /// The filters, (FN, C, FH, FW).
     public var W: Tensor<Scalar>
+    /// One bias per filter.
     public var b: Tensor<Scalar>
+    /// The step between windows and the zeros added around each image.
     public let stride: Int, pad: Int
+    /// ∂L/∂W from the last backward pass.
     public private(set) var dW: Tensor<Scalar>
+    /// ∂L/∂b from the last backward pass.
     public private(set) var db: Tensor<Scalar>
     /// colᵀ of the last forward, which backward needs and then overwrites with dcolᵀ; with the GEMM's output
     /// and doutᵀ, kept as workspaces for the next call of the same batch size.
@@ -22,6 +27,7 @@ public struct Convolution<Scalar: TensorScalar>: Layer {
     /// The geometry of the last training forward, until its backward.
     private var geometry: WindowGeometry?
 
+    /// A convolution with given filters (FN, C, FH, FW) and biases (FN).
     public init(W: Tensor<Scalar>, b: Tensor<Scalar>, stride: Int = 1, pad: Int = 0) {
         precondition(W.rank == 4 && b.shape == [W.shape[0]], "Convolution: W \(W.shape) and b \(b.shape) do not fit")
         precondition(stride > 0 && pad >= 0, "Convolution: stride \(stride) must be ≥ 1 and pad \(pad) ≥ 0")
@@ -38,9 +44,13 @@ public struct Convolution<Scalar: TensorScalar>: Layer {
         self.init(W: w, b: .zeros([filters]), stride: stride, pad: pad)
     }
 
+    /// FN, the number of filters (output channels).
     public var filters: Int { W.shape[0] }
+    /// C, the input channels.
     public var channels: Int { W.shape[1] }
+    /// FH, the filter height.
     public var filterHeight: Int { W.shape[2] }
+    /// FW, the filter width.
     public var filterWidth: Int { W.shape[3] }
 
     /// Where the filters go over images of `channels`×`height`×`width`.

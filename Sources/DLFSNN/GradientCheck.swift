@@ -3,6 +3,7 @@ import DLFSCore
 /// One parameter's numerical gradient against its backprop gradient: the figures of the book's gradient
 /// checks, and the relative difference DLFS bounds.
 public struct GradientComparison: Sendable, Encodable, Equatable {
+    /// The parameter compared, e.g. `W1`.
     public var name: String
     /// The book's figure: the mean of |numerical − backprop| over every element.
     public var meanAbsoluteDifference: Double

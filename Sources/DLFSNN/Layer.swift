@@ -72,6 +72,7 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
     case convolution(filters: Int, channels: Int, filterHeight: Int, filterWidth: Int, stride: Int, pad: Int)
     case maxPooling(poolHeight: Int, poolWidth: Int, stride: Int, pad: Int)
 
+    /// The spec as one line, e.g. `affine 784 100`, as model files store it.
     public var description: String {
         switch self {
         case .affine(let inputs, let outputs): "affine \(inputs) \(outputs)"

@@ -3,14 +3,19 @@ import DLFSCore
 /// out = x · W + b: x is (n, inputs) (or (n, …), flattened as the book's `Affine` does), W (inputs,
 /// outputs), b (outputs). Backward: dW = xᵀ · dout, db = Σ_rows dout, dx = dout · Wᵀ (in x's shape).
 public struct Affine<Scalar: TensorScalar>: Layer {
+    /// The weights, (inputs, outputs).
     public var W: Tensor<Scalar>
+    /// The bias, one per output.
     public var b: Tensor<Scalar>
+    /// ∂L/∂W from the last backward pass.
     public private(set) var dW: Tensor<Scalar>
+    /// ∂L/∂b from the last backward pass.
     public private(set) var db: Tensor<Scalar>
     /// The last input as a matrix, and its shape before flattening.
     private var x: Tensor<Scalar>?
     private var inputShape: [Int] = []
 
+    /// An affine layer with given weights (inputs, outputs) and bias (outputs).
     public init(W: Tensor<Scalar>, b: Tensor<Scalar>) {
         precondition(W.rank == 2 && b.shape == [W.shape[1]], "Affine: W \(W.shape) and b \(b.shape) do not fit")
         self.W = W; self.b = b
@@ -23,7 +28,9 @@ public struct Affine<Scalar: TensorScalar>: Layer {
         self.init(W: .randomNormal([inputs, outputs], standardDeviation: sigma, using: &rng), b: .zeros([outputs]))
     }
 
+    /// Values per input row.
     public var inputs: Int { W.shape[0] }
+    /// Values per output row.
     public var outputs: Int { W.shape[1] }
 
     @_specialize(where Scalar == Float)
@@ -71,6 +78,7 @@ public struct Affine<Scalar: TensorScalar>: Layer {
 
 /// out = x: a placeholder that keeps a stack's shape (the book's `'identity'` output activation).
 public struct Identity<Scalar: TensorScalar>: Layer {
+    /// A layer that passes its input through.
     public init() {}
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> { x }
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {

@@ -10,12 +10,15 @@ public enum BatchSampling: String, Sendable, CaseIterable, Codable {
 
 /// Draws mini-batch indices from the seeded generator it was given.
 public struct BatchSampler: Sendable {
+    /// The number of examples, and of indices per batch.
     public let count, batchSize: Int
+    /// With replacement, or shuffled epochs.
     public let sampling: BatchSampling
     private var rng: SeededGenerator
     private var permutation: [Int] = []
     private var position = 0
 
+    /// A sampler over `count` examples, drawing from its own copy of `rng`.
     public init(count: Int, batchSize: Int, sampling: BatchSampling, rng: SeededGenerator) {
         precondition(count > 0 && batchSize > 0, "BatchSampler: \(batchSize) of \(count)")
         precondition(sampling == .withReplacement || batchSize <= count, "BatchSampler: batch \(batchSize) > \(count) examples")

@@ -3,9 +3,12 @@ import DLFSCore
 /// Tensors by name in a fixed order: a model's parameters (`W1`, `b1`, …) or their gradients, as the
 /// book's `params` and `grads` dictionaries (which keep insertion order too).
 public struct NamedTensors<Scalar: TensorScalar>: Sendable, RandomAccessCollection {
+    /// The names, in order.
     public private(set) var names: [String]
+    /// The tensors, in the order of their names.
     public private(set) var tensors: [Tensor<Scalar>]
 
+    /// Tensors paired with names; the two arrays must be as long.
     public init(names: [String] = [], tensors: [Tensor<Scalar>] = []) {
         precondition(names.count == tensors.count, "NamedTensors: \(names.count) names for \(tensors.count) tensors")
         precondition(Set(names).count == names.count, "NamedTensors: repeated names in \(names)")
@@ -13,8 +16,11 @@ public struct NamedTensors<Scalar: TensorScalar>: Sendable, RandomAccessCollecti
         self.tensors = tensors
     }
 
+    /// The first position, 0.
     public var startIndex: Int { 0 }
+    /// One past the last position.
     public var endIndex: Int { names.count }
+    /// The name and tensor at a position.
     public subscript(position: Int) -> (name: String, tensor: Tensor<Scalar>) { (names[position], tensors[position]) }
 
     /// The tensor named `name`, or nil.

@@ -5,6 +5,7 @@ public typealias NetworkParameters<Scalar: TensorScalar> = [String: Tensor<Scala
 
 /// Parameters that do not fit a network: what it expected beside what it was given.
 public struct NetworkParameterError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What was expected, beside what was found.
     public var description: String
 
     init(_ network: String, expected: String, found: [String: [Int]], problem: String) {

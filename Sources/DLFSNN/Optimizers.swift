@@ -46,8 +46,10 @@ extension Optimizer {
 
 /// p ← p − lr · g.
 public struct SGD<Scalar: TensorScalar>: Optimizer {
+    /// lr.
     public var learningRate: Double
 
+    /// SGD with the book's default lr 0.01.
     public init(learningRate: Double = 0.01) { self.learningRate = learningRate }
 
     @_specialize(where Scalar == Float)
@@ -61,11 +63,13 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
 /// Classical momentum: v ← μv − lr · g;  p ← p + v.
 /// With `nesterov`, the book's `Nesterov`: p ← p + μ²v − (1 + μ) · lr · g;  v ← μv − lr · g.
 public struct Momentum<Scalar: TensorScalar>: Optimizer {
+    /// lr and the momentum α.
     public var learningRate, momentum: Double
     /// Nesterov's accelerated gradient in the book's form, instead of classical momentum.
     public var nesterov: Bool
     private var velocity: [String: Tensor<Scalar>] = [:]
 
+    /// Momentum with the book's defaults; `nesterov` gives its Nesterov variant.
     public init(learningRate: Double = 0.01, momentum: Double = 0.9, nesterov: Bool = false) {
         (self.learningRate, self.momentum, self.nesterov) = (learningRate, momentum, nesterov)
     }
@@ -94,9 +98,11 @@ public struct Momentum<Scalar: TensorScalar>: Optimizer {
 
 /// h ← h + g²;  p ← p − lr · g / (√h + 1e-7).
 public struct AdaGrad<Scalar: TensorScalar>: Optimizer {
+    /// lr.
     public var learningRate: Double
     private var squares: [String: Tensor<Scalar>] = [:]
 
+    /// AdaGrad with the book's default lr 0.01.
     public init(learningRate: Double = 0.01) { self.learningRate = learningRate }
 
     @_specialize(where Scalar == Float)
@@ -113,9 +119,11 @@ public struct AdaGrad<Scalar: TensorScalar>: Optimizer {
 
 /// h ← decay · h + (1 − decay) · g²;  p ← p − lr · g / (√h + 1e-7).
 public struct RMSprop<Scalar: TensorScalar>: Optimizer {
+    /// lr and the decay of the squared-gradient average.
     public var learningRate, decayRate: Double
     private var squares: [String: Tensor<Scalar>] = [:]
 
+    /// RMSprop with the book's defaults.
     public init(learningRate: Double = 0.01, decayRate: Double = 0.99) {
         (self.learningRate, self.decayRate) = (learningRate, decayRate)
     }
@@ -137,11 +145,13 @@ public struct RMSprop<Scalar: TensorScalar>: Optimizer {
 /// Adam as the book writes it: at step t, lr_t = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ);
 /// m ← m + (1 − β₁)(g − m);  v ← v + (1 − β₂)(g² − v);  p ← p − lr_t · m / (√v + 1e-7).
 public struct Adam<Scalar: TensorScalar>: Optimizer {
+    /// lr, β₁ and β₂.
     public var learningRate, beta1, beta2: Double
     /// Steps taken so far.
     public private(set) var iteration = 0
     private var moments: [String: Tensor<Scalar>] = [:], squares: [String: Tensor<Scalar>] = [:]
 
+    /// Adam with the book's defaults.
     public init(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999) {
         (self.learningRate, self.beta1, self.beta2) = (learningRate, beta1, beta2)
     }

@@ -9,7 +9,9 @@ import DLFSCore
 /// Computed directly on the planes rather than through im2col: a window is a few loads, and the argmax
 /// index into the input plane is all backward needs.
 public struct Pooling<Scalar: TensorScalar>: Layer {
+    /// The window size.
     public let poolHeight: Int, poolWidth: Int
+    /// The step between windows and the padding around each image.
     public let stride: Int, pad: Int
     /// For each output element of the last training forward, the flat index of its maximum in the input
     /// plane, or −1 when the maximum was a padding zero.

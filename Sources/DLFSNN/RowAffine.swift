@@ -19,10 +19,13 @@ public struct RowAffine<S: TensorScalar>: Sendable {
         case identity, sigmoid, relu
     }
 
+    /// Values per input row.
     public let inputs: Int
+    /// Values per output row.
     public let outputs: Int
     /// `outputs` rounded up to whole half vectors: the row length `apply` writes.
     public let paddedOutputs: Int
+    /// The activation applied to each output.
     public let activation: Activation
     /// (inputs, paddedOutputs), the padding columns 0; a tensor's storage starts on a cache line, so
     /// every row of W starts on a 32-byte boundary.

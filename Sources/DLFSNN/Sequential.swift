@@ -17,7 +17,9 @@ import DLFSCore
 /// net.accuracy(x, .indices(t))
 /// ```
 public struct Sequential<Scalar: TensorScalar>: Sendable {
+    /// The layers, input first.
     public private(set) var layers: [any Layer<Scalar>]
+    /// The loss at the end of the network (softmax with cross-entropy).
     public private(set) var lossLayer: any LossLayer<Scalar>
     /// L2 weight decay λ, as the book's `MultiLayerNet`: λ/2 · ΣW² joins the loss and λW each weight's
     /// gradient (weights are the parameters named `W…`; biases and batch norm's γ, β are not decayed).
@@ -29,6 +31,7 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
     /// The full names of each layer's parameters (`["W1", "b1"]`, `[]` for an activation) and state.
     private let names: [[String]], stateNames: [[String]]
 
+    /// A network of `layers`; `inputShape` (such as [1, 28, 28]) reshapes rows for a first convolution.
     public init(_ layers: [any Layer<Scalar>], loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>(), weightDecay: Double = 0,
                 inputShape: [Int]? = nil) {
         precondition(inputShape?.allSatisfy { $0 > 0 } ?? true, "Sequential: input shape \(inputShape!) must be positive")
@@ -48,6 +51,7 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         precondition(Set(all).count == all.count, "Sequential: parameter names repeat: \(all)")
     }
 
+    /// A network of the layers listed.
     public init(_ layers: any Layer<Scalar>..., loss: any LossLayer<Scalar> = SoftmaxWithLoss<Scalar>(), weightDecay: Double = 0) {
         self.init(layers, loss: loss, weightDecay: weightDecay)
     }

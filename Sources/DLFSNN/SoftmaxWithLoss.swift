@@ -17,8 +17,10 @@ public protocol LossLayer<Scalar>: Sendable {
 /// (y − t) / N leaves out the factor y[t] / (y[t] + δ), which is 1 − 1e-6 for y[t] ≈ 0.1: invisible in
 /// training, but a numerical gradient of L sees it, and a gradient check should find nothing to forgive.
 public struct SoftmaxWithLoss<Scalar: TensorScalar>: LossLayer {
+    /// The probabilities of the last forward pass.
     public private(set) var y: Tensor<Scalar>?
     private var t: [Int] = []
+    /// A softmax-with-loss layer.
     public init() {}
 
     @_specialize(where Scalar == Float)

@@ -9,6 +9,7 @@ import DLFSCore
 ///     let y = net.predict(x)                  // (n, 10) class probabilities
 ///     let classes = net.classify(x, batchSize: 100)
 public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
+    /// The book's parameters, by their names in `sample_weight.pkl`.
     public let W1, b1, W2, b2, W3, b3: Tensor<Scalar>
     /// Widths of the input, the two hidden layers and the output.
     public let sizes: [Int]

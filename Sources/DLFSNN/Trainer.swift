@@ -5,11 +5,16 @@ import Foundation
 /// How to train: the book's chapter-5 loop by default (10,000 iterations of batch 100 drawn with
 /// replacement); the learning rate belongs to the optimizer.
 public struct TrainingOptions: Sendable {
+    /// How a step computes its gradient: backpropagation, or the numerical gradient of chapter 4.
     public enum GradientMethod: String, Sendable, CaseIterable, Codable { case backprop, numerical }
 
+    /// Steps to run.
     public var iterations = 10_000
+    /// Examples per step.
     public var batchSize = 100
+    /// How batches are drawn.
     public var sampling = BatchSampling.withReplacement
+    /// Backpropagation or the numerical gradient.
     public var gradient = GradientMethod.backprop
     /// Evaluate on the first N examples of each set instead of all of them (the book's
     /// `evaluate_sample_num_per_epoch`); nil for all.
@@ -19,6 +24,7 @@ public struct TrainingOptions: Sendable {
     /// gradient pass gives for free.
     public var lossAfterUpdate = false
 
+    /// The book's defaults: 10,000 iterations of 100, with replacement, by backpropagation.
     public init() {}
 
     /// The book's `iter_per_epoch = max(train_size / batch_size, 1)`, a float: evaluations happen where
@@ -33,17 +39,24 @@ public struct TrainingOptions: Sendable {
 
 /// One evaluation: the accuracies after `iteration` (counted from 0, as the book's loop).
 public struct EpochRecord: Sendable, Codable, Equatable {
+    /// 0 for the evaluation before training, then one per epoch.
     public var epoch: Int
+    /// The iteration at which the evaluation was taken.
     public var iteration: Int
+    /// Accuracy on the training set (or its first `evaluationSampleCount` examples).
     public var trainAccuracy: Double
+    /// Accuracy on the test set (or its first `evaluationSampleCount` examples).
     public var testAccuracy: Double
 }
 
 /// What training produced besides the net: the batch loss of every iteration, the evaluations, and the
 /// test accuracy of the final model.
 public struct TrainingHistory: Sendable {
+    /// The loss of every step.
     public var losses: [Double] = []
+    /// One record per epoch.
     public var epochs: [EpochRecord] = []
+    /// The accuracy of the final model on the whole test set.
     public var finalTestAccuracy = 0.0
     /// Seconds in gradient steps and in evaluations.
     public var stepSeconds = 0.0, evaluationSeconds = 0.0
@@ -51,10 +64,14 @@ public struct TrainingHistory: Sendable {
 
 /// Training stopped because the loss stopped being a finite number.
 public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
+    /// The step whose loss was not finite.
     public var iteration: Int
+    /// That loss (NaN or infinite).
     public var loss: Double
+    /// The last finite loss before it, if any.
     public var lastFiniteLoss: Double?
 
+    /// What happened, with the iteration and the losses.
     public var description: String {
         let last = lastFiniteLoss.map { "the last finite loss was \($0)" } ?? "no iteration had a finite loss"
         // A NaN prints with its payload bits (-nan(0x…)) otherwise.
@@ -68,10 +85,14 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
 /// asked after every iteration whether to stop early (a user's stop button), which ends training as if
 /// the iterations had run out: the evaluations under way are delivered and the final accuracy measured.
 public struct TrainingObserver {
+    /// Called after every step with its loss.
     public var iterationDone: (_ iteration: Int, _ loss: Double) -> Void
+    /// Called with each epoch's record, in order.
     public var epochDone: (EpochRecord) -> Void
+    /// Asked after every step; true stops training.
     public var shouldStop: () -> Bool
 
+    /// An observer; each callback does nothing unless given.
     public init(iterationDone: @escaping (Int, Double) -> Void = { _, _ in }, epochDone: @escaping (EpochRecord) -> Void = { _ in },
                 shouldStop: @escaping () -> Bool = { false }) {
         self.iterationDone = iterationDone

@@ -4,7 +4,9 @@ import Foundation
 /// A training option with a bad value; the message names the option as the asker spells it (`--lr` on the
 /// command line, `lr` in a JSON body).
 public struct TrainingOptionError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong, naming the option.
     public var description: String
+    /// An error with its message.
     public init(_ description: String) { self.description = description }
 }
 
@@ -25,13 +27,17 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// accuracy on 1,000 images).
     public enum Architecture: String, Sendable, CaseIterable, Codable {
         case mlp, simpleConvNet = "simple-convnet", deepConvNet = "deep-convnet"
+        /// Whether the network starts with a convolution.
         public var isConvNet: Bool { self != .mlp }
     }
 
+    /// The network: a multi-layer net or one of the book's ConvNets.
     public var architecture = Architecture.mlp
     /// Iterations (mini-batches), or epochs as the book's `Trainer` counts them; at most one of the two.
     public var iterations: Int?
+    /// Epochs, instead of `iterations`.
     public var epochs: Double?
+    /// Examples per step.
     public var batchSize = 100
     /// Nil for the book's choice: 0.1 for SGD (train_neuralnet.py), the optimizer class's default otherwise.
     public var learningRate: Double?
@@ -44,9 +50,13 @@ public struct TrainingRecipe: Sendable, Equatable {
     public var weightInit: String?
     /// SGD for `mlp` (train_neuralnet.py), Adam for the ConvNets, when nil.
     public var optimizer: OptimizerName?
+    /// Whether a batch-normalisation layer follows each hidden affine layer.
     public var batchNormalization = false
+    /// The dropout ratio after each hidden activation; nil for none.
     public var dropout: Double?
+    /// The weight-decay λ.
     public var weightDecay = 0.0
+    /// Seeds the weights, the batches and the dropout masks.
     public var seed: UInt64 = 42
     /// Images of each set scored for the per-epoch accuracies: all for `mlp`, 1,000 for the ConvNets (the
     /// book's `evaluate_sample_num_per_epoch`), when nil.
@@ -55,6 +65,7 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// The ceilings of the counts: iterations (8 bytes of loss history each) and units in one layer.
     public static let maximumIterations = 100_000_000, maximumLayerWidth = 100_000
 
+    /// The book's defaults.
     public init() {}
 
     /// Checks every value; `prefix` goes before option names in messages ("--" or "").
@@ -105,6 +116,7 @@ public struct TrainingRecipe: Sendable, Equatable {
         return sizes
     }
 
+    /// The initial-weight rule (`std:0.01` by default), or an error naming the option.
     public func initialWeights(prefix: String = "--") throws(TrainingOptionError) -> WeightInit {
         let text = weightInit ?? "std:0.01"
         guard let value = WeightInit(text) else {

@@ -8,6 +8,7 @@ public enum WeightInit: Sendable, Equatable, CustomStringConvertible {
     /// σ = √(2/n) for fan-in n, suited to ReLU (the book's `'he'` or `'relu'`).
     case he
 
+    /// The σ of the rule for a layer with `fanIn` inputs.
     public func standardDeviation(fanIn: Int) -> Double {
         switch self {
         case .standardDeviation(let sigma): sigma

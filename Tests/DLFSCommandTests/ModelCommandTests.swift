@@ -140,7 +140,7 @@ struct ModelCommandTests {
         arrays.metadata = nil
         try SafeTensors.write(arrays, to: weights)
         expectOneErrorLine(try dlfs("infer", "--model", weights),
-                           "\(weights): is not a dlfs model file (no format in its metadata; expected 'dlfs.Sequential', as `dlfs train --save` writes)")
+                           "\(weights): is not a dlfs model file (no format in its metadata; expected 'dlfs.Sequential', as `Sequential.save(to:)` writes)")
         expectOneErrorLine(try dlfs("infer", "--model", unknown), "\(unknown): layer 2 'swish' is not a layer dlfs knows")
         expectUsageError(try dlfs("infer"), "give --weights (the chapter-3 network) or --model (a model of dlfs train), one of them")
     }

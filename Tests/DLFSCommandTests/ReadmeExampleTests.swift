@@ -5,14 +5,14 @@ import Testing
 /// The README's library example, as written there but for a shorter training run and a temporary file:
 /// it compiles against the public API and runs.
 @Test("The README's library example compiles and runs: train, save, load back the same model")
-func readmeLibraryExample() async throws {
+func readmeLibraryExample() throws {
     try RealData.requireFashionMNIST()
     let directory = try TemporaryDirectory()
     defer { directory.cleanUp() }
     let path = directory.file("net.safetensors")
 
     var rng = SeededGenerator(seed: 42)
-    let data = try await Dataset.load(try DatasetInfo.named("fashion-mnist"), dataDir: nil)
+    let data = try Dataset.load(.fashionMNIST)
     var net = Sequential<Float>.multiLayerNet(inputSize: 784, hiddenSizes: [100, 100], outputSize: 10,
                                               activation: .relu, weightInit: .he, using: &rng)
     var optimizer = Adam<Float>(learningRate: 0.001)

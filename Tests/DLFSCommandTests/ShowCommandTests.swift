@@ -75,8 +75,9 @@ struct ShowCommandTests {
         #expect(result.status != 0)
         let error = try #require(result.errorLines.first)
         #expect(result.errorLines.count == 1)
-        #expect(error.hasPrefix("error: no mnist data for the test split; looked at: --data-dir not given; $DLFS_DATA_DIR not set; \(home)/.cache/dlfs/mnist"))
+        #expect(error.hasPrefix("error: no mnist data for the test split; looked at: no directory given; $DLFS_DATA_DIR not set; \(home)/.cache/dlfs/mnist"))
         #expect(error.contains("download into \(home)/.cache/dlfs/mnist failed"))
+        #expect(error.contains("run `dlfs download mnist`, or point --data-dir at that directory"))
         #expect(error.contains("`--dataset fashion-mnist` works offline from the Debian package dataset-fashion-mnist"))
         // Nothing partial is left in the cache.
         #expect((try? FileManager.default.contentsOfDirectory(atPath: "\(home)/.cache/dlfs/mnist")) ?? [] == [])

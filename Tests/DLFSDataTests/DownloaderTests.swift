@@ -35,7 +35,7 @@ final class LogLines: @unchecked Sendable {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let log = LogLines()
-        try await downloader(["\(server.baseURL)/ok"], log: log).fetch(info.files, into: dir.path)
+        try downloader(["\(server.baseURL)/ok"], log: log).fetch(info.files, into: dir.path)
         #expect(dir.contents() == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"])
         #expect(server.requests == ["/ok/train-images-idx3-ubyte.gz", "/ok/train-labels-idx1-ubyte.gz"])
         #expect(log.lines.count == 2 && log.lines.allSatisfy { $0.contains(" ok, ") && $0.contains("checksum verified") })
@@ -49,7 +49,7 @@ final class LogLines: @unchecked Sendable {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let log = LogLines()
-        try await downloader(["\(server.baseURL)/gone/", "\(server.baseURL)/ok/"], log: log).fetch(info.files, into: dir.path)
+        try downloader(["\(server.baseURL)/gone/", "\(server.baseURL)/ok/"], log: log).fetch(info.files, into: dir.path)
         #expect(dir.contents().count == 2)
         #expect(server.requests.filter { $0.hasPrefix("/gone/") }.count == 2)
         #expect(log.lines.count == 4)
@@ -68,7 +68,7 @@ final class LogLines: @unchecked Sendable {
         defer { dir.remove() }
         let log = LogLines()
         await expectDownloadError(saying: "checksum mismatch") {
-            try await downloader(["\(server.baseURL)/ok"], log: log).fetch(info.files, into: dir.path)
+            try downloader(["\(server.baseURL)/ok"], log: log).fetch(info.files, into: dir.path)
         }
         #expect(dir.contents().isEmpty)
     }
@@ -83,7 +83,7 @@ final class LogLines: @unchecked Sendable {
         defer { dir.remove() }
         let log = LogLines()
         await expectDownloadError(saying: "/cut/train-images-idx3-ubyte.gz") {
-            try await downloader(["\(server.baseURL)/cut"], log: log).fetch(info.files, into: dir.path)
+            try downloader(["\(server.baseURL)/cut"], log: log).fetch(info.files, into: dir.path)
         }
         #expect(dir.contents().isEmpty)
         #expect(log.lines.count == 1 && log.lines[0].contains("failed"))
@@ -95,12 +95,12 @@ final class LogLines: @unchecked Sendable {
         defer { dir.remove() }
         let log = LogLines()
         await expectDownloadError(saying: refused) {
-            try await downloader([refused], log: log).fetch(info.files, into: dir.path)
+            try downloader([refused], log: log).fetch(info.files, into: dir.path)
         }
         #expect(dir.contents().isEmpty)
         let server = try TestHTTPServer(routes: routes("ok"))
         defer { server.stop() }
-        try await downloader([refused, "\(server.baseURL)/ok"], log: log).fetch(info.files, into: dir.path)
+        try downloader([refused, "\(server.baseURL)/ok"], log: log).fetch(info.files, into: dir.path)
         #expect(dir.contents().count == 2)
     }
 
@@ -111,7 +111,7 @@ final class LogLines: @unchecked Sendable {
         defer { dir.remove() }
         let log = LogLines()
         await expectDownloadError(saying: "/slow/") {
-            try await downloader(["\(server.baseURL)/slow"], log: log).fetch(info.files[0], into: dir.path)
+            try downloader(["\(server.baseURL)/slow"], log: log).fetch(info.files[0], into: dir.path)
         }
         // The 2 s timeout fires before the server's 10 s of silence ends: the error is a timeout, not a
         // truncated body.
@@ -129,7 +129,7 @@ final class LogLines: @unchecked Sendable {
         defer { dir.remove() }
         let log = LogLines()
         await expectDownloadError(saying: "/drip/") {
-            try await downloader(["\(server.baseURL)/drip"], log: log).fetch(info.files[0], into: dir.path)
+            try downloader(["\(server.baseURL)/drip"], log: log).fetch(info.files[0], into: dir.path)
         }
         #expect(log.lines.count == 1 && log.lines[0].contains("timed out (the file took more than 2.0 s)"), "\(log.lines)")
         #expect(dir.contents().isEmpty)
@@ -146,12 +146,12 @@ final class LogLines: @unchecked Sendable {
             var d = Downloader(dataset: info, environment: environment)
             d.showsProgress = false
             d.log = { _ in }
-            try await d.fetch(files, into: directory)
+            try d.fetch(files, into: directory)
         }
-        let first = try await Dataset.load(info, split: .train, locator: locator)
+        let first = try Dataset.load(info, split: .train, locator: locator)
         #expect(server.requests.count == 2)
         #expect(locator.cacheDirectory(for: info) == "\(home.path)/cache/dlfs/tiny")
-        let second = try await Dataset.load(info, split: .train, locator: locator)
+        let second = try Dataset.load(info, split: .train, locator: locator)
         #expect(server.requests.count == 2)
         #expect(first.pixels == second.pixels && second.labels == Fixture.labels)
     }
@@ -168,15 +168,15 @@ final class LogLines: @unchecked Sendable {
             var d = Downloader(dataset: info, environment: environment)
             d.showsProgress = false
             d.log = { _ in }
-            try await d.fetch(files, into: directory)
+            try d.fetch(files, into: directory)
         }
-        _ = try await Dataset.load(info, split: .train, locator: locator)
+        _ = try Dataset.load(info, split: .train, locator: locator)
         #expect(server.requests.count == 2)
         let images = "\(locator.cacheDirectory(for: info))/\(info.files[0].name)"
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: images)))
         bytes[bytes.count / 2] ^= 0xFF
         try Data(bytes).write(to: URL(fileURLWithPath: images))
-        let again = try await Dataset.load(info, split: .train, locator: locator)
+        let again = try Dataset.load(info, split: .train, locator: locator)
         #expect(server.requests == ["/ok/\(info.files[0].name)", "/ok/\(info.files[1].name)", "/ok/\(info.files[0].name)"])
         #expect(again.pixels == Fixture.pixels && again.labels == Fixture.labels)
     }
@@ -186,16 +186,18 @@ final class LogLines: @unchecked Sendable {
         defer { home.remove() }
         let locator = DataLocator(environment: ["HOME": home.path, "DLFS_DATA_DIR": "\(home.path)/data"], allowsDownload: false)
         do {
-            _ = try await Dataset.load(.mnist, split: .test, locator: locator)
+            _ = try Dataset.load(.mnist, split: .test, locator: locator)
             Issue.record("expected an error")
         } catch let error as DataError {
             #expect(error.kind == .notFound)
-            for phrase in ["--data-dir not given", "\(home.path)/data/mnist (no such directory)",
+            for phrase in ["no directory given", "\(home.path)/data/mnist (no such directory)",
                            "\(home.path)/.cache/dlfs/mnist (no such directory)", "download disabled",
-                           "dlfs download mnist", "--data-dir", "t10k-images-idx3-ubyte.gz",
-                           "`--dataset fashion-mnist` works offline from the Debian package dataset-fashion-mnist"] {
+                           "It needs the IDX files t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (gzip or raw)"] {
                 #expect(error.description.contains(phrase), "missing \(phrase) in \(error)")
             }
+            // The library speaks of its own API; the command line adds its options (`dlfs download`, --data-dir).
+            #expect(!error.description.contains("--") && !error.description.contains("dlfs download"), "\(error)")
+            #expect(error.dataset == "mnist")
             #expect(!error.description.contains("\n"))
             #expect(error.description.hasPrefix("no mnist data for the test split; looked at: "), "\(error)")
         }

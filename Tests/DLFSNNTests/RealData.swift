@@ -25,14 +25,12 @@ enum RealData {
     }
 
     static func sampleWeights() throws -> NetworkParameters<Float> {
-        let arrays = try loadWeights(try path("\(shared)/book/sample_weight.pkl"))
-        return try Dictionary(uniqueKeysWithValues: arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) })
+        try loadWeights(try path("\(shared)/book/sample_weight.pkl")).parameters(as: Float.self)
     }
 
     /// One of the book's pickles in `../shared/data/book` (`params.pkl`, `deep_convnet_params.pkl`), in Float.
     static func bookWeights(_ file: String) throws -> NetworkParameters<Float> {
-        let arrays = try loadWeights(try path("\(shared)/book/\(file)"))
-        return try Dictionary(uniqueKeysWithValues: arrays.arrays.map { ($0.name, try $0.tensor(as: Float.self)) })
+        try loadWeights(try path("\(shared)/book/\(file)")).parameters(as: Float.self)
     }
 
     static func mnistTest() throws -> ImageSet {

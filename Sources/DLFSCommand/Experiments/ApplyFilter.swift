@@ -31,7 +31,7 @@ struct ApplyFilter: AsyncParsableCommand {
     func run() async throws {
         let url = try options.start()
         let info = try DatasetInfo.named(source.datasetName)
-        let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
+        let set = try Dataset.load(info, split: .test, dataDir: source.dataDir)
         guard (0..<set.count).contains(index) else {
             throw CommandFailure("--index \(index) is outside 0..<\(set.count) for \(info.name) test")
         }

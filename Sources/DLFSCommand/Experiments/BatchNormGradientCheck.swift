@@ -36,7 +36,7 @@ struct BatchNormGradientCheck: AsyncParsableCommand {
 
     func run() async throws {
         let info = try DatasetInfo.named(source.datasetName)
-        let set = try await Dataset.load(info, split: .train, dataDir: source.dataDir)
+        let set = try Dataset.load(info, split: .train, dataDir: source.dataDir)
         try checkBatchSize(batchSize, fitsIn: set.count, "training images of \(info.name)")
         let x = set.tensors(rows: 0..<batchSize).images.converted(to: Double.self)
         let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))

@@ -33,7 +33,7 @@ struct HalfFloat: AsyncParsableCommand {
     func run() async throws {
         _ = try options.start()
         let info = try DatasetInfo.named(source.datasetName)
-        let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
+        let set = try Dataset.load(info, split: .test, dataDir: source.dataDir)
         let examples = set.subset(0..<min(sampled, set.count))
         let net: Sequential<Double> = try BookConvNet.deepConvNet.trained(weights: weights)
         try checkInputs(of: net, fit: set.featureCount, classes: info.classCount, file: weights)

@@ -37,7 +37,7 @@ struct Misclassified: AsyncParsableCommand {
     func run() async throws {
         let url = try options.start()
         let info = try DatasetInfo.named(source.datasetName)
-        let set = try await Dataset.load(info, split: .test, dataDir: source.dataDir)
+        let set = try Dataset.load(info, split: .test, dataDir: source.dataDir)
         let net: Sequential<Float> = try BookConvNet.deepConvNet.trained(weights: weights)
         try checkInputs(of: net, fit: set.featureCount, classes: info.classCount, file: weights)
         options.say("calculating test accuracy ... ")

@@ -1,11 +1,10 @@
-import DLFSCore
-
 /// Targets of a classification batch: class indices (`t = [7, 2, 1]`) or one-hot rows, as the book's
 /// functions accept either.
 public enum Labels<Scalar: TensorScalar>: Sendable {
     case indices([Int])
     case oneHot(Tensor<Scalar>)
 
+    /// The number of examples labelled.
     public var count: Int {
         switch self {
         case .indices(let t): return t.count
@@ -18,6 +17,16 @@ public enum Labels<Scalar: TensorScalar>: Sendable {
         switch self {
         case .indices(let t): return t
         case .oneHot(let t): return t.argmaxRows()
+        }
+    }
+}
+
+extension Labels {
+    /// The same labels for a network of another scalar type (`Float` labels from a dataset for a `Double` net).
+    public func converted<T: TensorScalar>(to _: T.Type) -> Labels<T> {
+        switch self {
+        case .indices(let t): return .indices(t)
+        case .oneHot(let t): return .oneHot(t.converted(to: T.self))
         }
     }
 }
