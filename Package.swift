@@ -33,8 +33,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         // `dlfs serve` only: the HTTP server of the local web page. The library products do not depend on it.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
-        // Its event loops, which `dlfs serve` runs its handlers on (Hummingbird builds on it).
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -57,8 +55,7 @@ let package = Package(
         .target(name: "DLFS", dependencies: ["DLFSCore", "DLFSNN", "DLFSData", "DLFSIO", "DLFSPlot"]),
         .target(
             name: "DLFSServe",
-            dependencies: ["DLFS", .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["DLFS", .product(name: "Hummingbird", package: "hummingbird")],
             resources: [.copy("Page")]),
         .executableTarget(
             name: "DLFSCommand",

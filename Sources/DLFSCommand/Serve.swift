@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
         (configuration.host, configuration.port) = (host, port)
         let host = self.host
         let names = models.map(\.name).joined(separator: ", ")
-        try await DLFSServer.serve(configuration) { port in
+        let app = try DLFSServer.application(configuration) { port in
             let reach = ["127.0.0.1", "localhost", "::1"].contains(host)
                 ? "loopback only: other machines cannot connect; --host 0.0.0.0 opens it to the network"
                 : "listening on \(host): other machines can connect"
@@ -73,6 +73,7 @@ struct Serve: AsyncParsableCommand {
 
                 """.utf8))
         }
+        try await app.runService()
     }
 
     /// The book directory: --book-dir, $DLFS_DATA_DIR/book, or ../shared/data/book.

@@ -1,8 +1,6 @@
 import DLFS
 import Foundation
 import Hummingbird
-import NIOCore
-import NIOPosix
 
 /// What `dlfs serve` serves: the models to draw with, the test set whose mistakes the page browses, and
 /// where the training form's datasets come from and its models go.
@@ -40,23 +38,13 @@ enum Limits {
 
 /// The web application: the page's three files and the JSON API under it.
 public enum DLFSServer {
-    /// Serves `configuration` until the process is interrupted; `onRunning` gets the port bound (useful
-    /// with port 0).
-    ///
-    /// One event-loop thread does everything: it accepts, reads and writes the sockets, and the handlers
-    /// run on it too (`EventLoopExecutor`), so a request is never handed to another thread and back; a
-    /// prediction costs half the CPU time it did with the handlers on Swift's pool. What takes longer than
-    /// a prediction runs elsewhere: test-set verdicts and dataset loads on Swift's pool, training on its
-    /// own thread.
-    public static func serve(_ configuration: ServeConfiguration,
-                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let app = Application(router: try router(configuration),
-                              configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dlfs"),
-                              onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
-                              eventLoopGroupProvider: .shared(group))
-        try await withTaskExecutorPreference(EventLoopExecutor(group.next())) { try await app.runService() }
-        try await group.shutdownGracefully()
+    /// The application on `configuration`'s address; `onRunning` gets the port bound (useful with port 0).
+    public static func application(_ configuration: ServeConfiguration,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let router = try router(configuration)
+        return Application(router: router,
+                           configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dlfs"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) })
     }
 
     /// The routes, separate from the address so that tests can call them without a socket.
@@ -108,19 +96,5 @@ private struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 : "\(error.status.code) \(error.status.reasonPhrase): \(request.method) \(request.uri.path)"
             throw HTTPError(error.status, headers: error.headers, message: message)
         }
-    }
-}
-
-/// A task executor that runs its jobs on one NIO event loop. The connection tasks of a server whose loop
-/// it is then read and write their socket on the thread that owns it, instead of handing every request
-/// part between Swift's thread pool and the loop.
-final class EventLoopExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
-
-    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

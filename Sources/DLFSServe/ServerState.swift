@@ -86,8 +86,7 @@ final class ServerState: Sendable {
         let testSet = configuration.testSet
         let task = lock.withLock {
             if let task = verdicts[key] { return task }
-            // Seconds of arithmetic: on Swift's pool, not the event loop that serves the requests.
-            let task = Task.detached(executorPreference: globalConcurrentExecutor) { TestSetVerdict(served, on: testSet) }
+            let task = Task.detached { TestSetVerdict(served, on: testSet) }
             verdicts[key] = task
             return task
         }
@@ -129,7 +128,7 @@ final class ServerState: Sendable {
         let directory = info.name == configuration.dataset.name ? configuration.dataDirectory : nil
         let task = lock.withLock {
             if let task = datasets[info.name] { return task }
-            let task = Task(executorPreference: globalConcurrentExecutor) { try await Dataset.load(info, dataDir: directory) }
+            let task = Task { try await Dataset.load(info, dataDir: directory) }
             datasets[info.name] = task
             return task
         }
