@@ -1,8 +1,8 @@
 -- Load for `dlfs serve`: POST /api/predict with one drawn digit (a vertical bar, a "1") from every
 -- connection, as fast as each answer comes back.
 --
---   dlfs serve --port 8080 --no-book-models --weights sample_weight.pkl &
---   wrk -t2 -c16 -d20s --latency -s bench/serve_predict.lua http://127.0.0.1:8080/api/predict
+--   dlfs serve --port 8080 --no-book-models --weights sample_weight.pkl --data-dir ../shared/data/mnist &
+--   wrk -t1 -c16 -d10s --latency -s bench/serve_predict.lua http://127.0.0.1:8080/api/predict
 --
 -- wrk's own report gives the latency percentiles and counts non-2xx answers; the last line repeats
 -- p50/p90/p99 in milliseconds.

@@ -197,7 +197,7 @@ package struct JSONParser {
 }
 
 /// JSON text of a string as serde_json (the Python safetensors writer) spells it.
-func jsonQuoted(_ text: String) -> String {
+package func jsonQuoted(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

@@ -35,20 +35,28 @@ struct RequestFields {
     /// Reads at most `limit` bytes of the body (413 beyond), parses it as one JSON object (400 otherwise)
     /// and refuses fields outside `allowed`.
     static func read(_ request: Request, limit: Int, allowed: [String]) async throws -> RequestFields {
-        let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: limit) } catch {
+        try RequestFields(parsing: try await body(request, limit: limit), allowed: allowed)
+    }
+
+    /// At most `limit` bytes of the body; 413 beyond.
+    static func body(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        do { return try await request.body.collect(upTo: limit) } catch {
             throw requestError("the body is larger than \(limit) bytes", .contentTooLarge)
         }
+    }
+
+    /// `body` as one JSON object (400 otherwise) with no field outside `allowed`.
+    init(parsing body: ByteBuffer, allowed: [String]) throws {
         let value: JSONValue
-        var budget = ReadBudget(inputSize: buffer.readableBytes)
-        do { value = try JSONParser.parse(ArraySlice(buffer.readableBytesView), what: "body", budget: &budget) } catch {
+        var budget = ReadBudget(inputSize: body.readableBytes)
+        do { value = try JSONParser.parse(ArraySlice(body.readableBytesView), what: "body", budget: &budget) } catch {
             throw requestError("the body is not valid JSON: \(error.message) at byte \(error.offset)")
         }
         guard case .object(let members) = value else { throw requestError("the body must be a JSON object, not \(value.kind)") }
         if let unknown = members.first(where: { !allowed.contains($0.key) }) {
             throw requestError("unknown field '\(unknown.key)'; the fields are \(allowed.joined(separator: ", "))")
         }
-        return RequestFields(fields: Dictionary(members, uniquingKeysWith: { first, _ in first }))
+        fields = Dictionary(members, uniquingKeysWith: { first, _ in first })
     }
 
     subscript(name: String) -> JSONValue? {
@@ -91,11 +99,14 @@ struct RequestFields {
     }
 }
 
+/// The content type of every JSON answer.
+let jsonContentType = "application/json; charset=utf-8"
+
 /// A JSON answer with status 200 (or `status`).
 func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(value)
-    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+    return Response(status: status, headers: [.contentType: jsonContentType],
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
 }

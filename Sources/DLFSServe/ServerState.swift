@@ -20,10 +20,24 @@ final class ServerState: Sendable {
 
     /// `POST /api/predict` `{"pixels": [784 grey levels]}` → every model's prediction and probabilities.
     func predict(_ request: Request) async throws -> Response {
-        let fields = try await RequestFields.read(request, limit: Limits.predictBody, allowed: ["pixels"])
+        let needed = Limits.side * Limits.side
+        let body = try await RequestFields.body(request, limit: Limits.predictBody)
+        let pixels = try body.withUnsafeReadableBytes { PredictBody.levels($0, count: needed) } ?? levels(readingFields: body, needed: needed)
+        let image = try singleImage(pixels, side: Limits.side)
+        let answers = ComputeThreads.withLimit(1) {
+            models.map { served in
+                let probabilities = served.probabilities(image, rows: 0..<1)
+                return Prediction(name: served.name, prediction: probabilities.argmaxRows()[0], probabilities: probabilities.scalars)
+            }
+        }
+        return Response(status: .ok, headers: [.contentType: jsonContentType], body: ResponseBody(byteBuffer: try PredictBody.answer(answers)))
+    }
+
+    /// The grey levels of a body the fast reader did not take, read as JSON fields: this says what is wrong.
+    private func levels(readingFields body: ByteBuffer, needed: Int) throws -> [UInt8] {
+        let fields = try RequestFields(parsing: body, allowed: ["pixels"])
         guard let value = fields["pixels"] else { throw requestError("missing field 'pixels' (784 grey levels 0-255, row-major 28 × 28)") }
         guard case .array(let values) = value else { throw requestError("pixels must be an array of numbers, not \(value.kind)") }
-        let needed = Limits.side * Limits.side
         guard values.count == needed else {
             throw requestError("pixels has \(values.count) values; a \(Limits.side) × \(Limits.side) image needs \(needed)")
         }
@@ -34,14 +48,7 @@ final class ServerState: Sendable {
             }
             bytes[i] = UInt8(level.rounded())
         }
-        let image = try singleImage(bytes, side: Limits.side)
-        let answers = ComputeThreads.withLimit(1) {
-            models.map { served in
-                let probabilities = served.probabilities(image, rows: 0..<1)
-                return Prediction(name: served.name, prediction: probabilities.argmaxRows()[0], probabilities: probabilities.scalars)
-            }
-        }
-        return try jsonResponse(Predictions(models: answers))
+        return bytes
     }
 
     // MARK: Mistakes
@@ -158,14 +165,4 @@ final class ServerState: Sendable {
         }
         return try jsonResponse(["saved": path])
     }
-}
-
-private struct Prediction: Encodable {
-    var name: String
-    var prediction: Int
-    var probabilities: [Float]
-}
-
-private struct Predictions: Encodable {
-    var models: [Prediction]
 }
