@@ -66,18 +66,19 @@ struct LoopData {
     var batch: ([Int]) -> (x: Tensor<Float>, t: [Int])
     var accuracies: (Sequential<Float>) -> (train: Double, test: Double)
 
-    init(imageSets: Bool) async throws {
-        let data = try await Dataset.load(.fashionMNIST, dataDir: option("--data-dir"))
-        let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
-        trainCount = trainSet.count
+    init(imageSets: Bool) throws {
         if imageSets {
-            batch = { mask in (trainSet.tensors(rows: mask).images, mask.map { Int(trainSet.labels[$0]) }) }
+            let data = try Dataset.load(.fashionMNIST, dataDir: option("--data-dir"))
+            let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
+            trainCount = trainSet.count
+            batch = { mask in (trainSet.tensors(rows: mask).images, mask.map { trainSet.label(at: $0) }) }
             accuracies = { net in (net.accuracy(on: trainSet), net.accuracy(on: testSet)) }
         } else {
-            let (train, test) = (trainSet.tensors(), testSet.tensors())
-            let tTrain = train.labels.scalars.map { Int($0) }, tTest = test.labels.scalars.map { Int($0) }
-            batch = { mask in (train.images.gatherRows(mask), mask.map { tTrain[$0] }) }
-            accuracies = { net in (net.accuracy(train.images, .indices(tTrain)), net.accuracy(test.images, .indices(tTest))) }
+            let (training, test) = try Dataset.loadTensors(.fashionMNIST, dataDir: option("--data-dir"))
+            let tTrain = training.labels.classIndices
+            trainCount = tTrain.count
+            batch = { mask in (training.images.gatherRows(mask), mask.map { tTrain[$0] }) }
+            accuracies = { net in (net.accuracy(training.images, training.labels), net.accuracy(test.images, test.labels)) }
         }
     }
 }
@@ -114,7 +115,7 @@ func trainingLoop(_ data: LoopData) {
 
 switch arguments.first {
 case "ops": operations()
-case "loop": trainingLoop(try await LoopData(imageSets: arguments.contains("--image-set")))
+case "loop": trainingLoop(try LoopData(imageSets: arguments.contains("--image-set")))
 default:
     print("usage: external-bench ops [--samples N] | loop [--data-dir D] [--threads N] [--image-set]")
     exit(2)
