@@ -73,7 +73,7 @@ struct Train: AsyncParsableCommand {
     }
 
     func validate() throws {
-        do { try recipe.validate() } catch { throw ValidationError(error.description) }
+        do { try recipe.validate(prefix: "--") } catch { throw ValidationError(error.description) }
         if model != .mlp && gradient == .numerical { throw ValidationError("--gradient numerical is for --model mlp (a ConvNet would take days)") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or more, not \(threads)") }
         if let save, !save.hasSuffix(".safetensors") {
@@ -82,7 +82,7 @@ struct Train: AsyncParsableCommand {
     }
 
     /// The hidden layers' sizes: given, or the book's.
-    func hiddenSizes() throws -> [Int] { try recipe.hiddenSizes() }
+    func hiddenSizes() throws -> [Int] { try recipe.hiddenSizes(prefix: "--") }
 
     /// The learning rate: given, or the one of the book's script for this optimizer.
     var learningRate: Double { recipe.resolvedLearningRate }
@@ -112,7 +112,7 @@ struct Train: AsyncParsableCommand {
                                      imageSize: (trainSet.rows, trainSet.columns), using: &rng)
         var optimizer = recipe.resolvedOptimizer.make(S.self, learningRate: learningRate)
         var options: TrainingOptions
-        do { options = try recipe.trainingOptions(trainCount: trainSet.count) } catch { throw CommandFailure(error.description) }
+        do { options = try recipe.trainingOptions(trainCount: trainSet.count, prefix: "--") } catch { throw CommandFailure(error.description) }
         (options.sampling, options.gradient) = (sampling, gradient)
         var bar = ProgressBar(total: options.iterations, label: "training")
         let observer = TrainingObserver(

@@ -68,8 +68,8 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// The book's defaults.
     public init() {}
 
-    /// Checks every value; `prefix` goes before option names in messages ("--" or "").
-    public func validate(prefix: String = "--") throws(TrainingOptionError) {
+    /// Checks every value; `prefix` goes before option names in messages (the CLI passes "--").
+    public func validate(prefix: String = "") throws(TrainingOptionError) {
         if let iterations { try checkCount(iterations, "\(prefix)iters", atMost: Self.maximumIterations) }
         if let epochs {
             guard iterations == nil else { throw TrainingOptionError("give \(prefix)iters or \(prefix)epochs, not both") }
@@ -99,7 +99,7 @@ public struct TrainingRecipe: Sendable, Equatable {
     }
 
     /// The hidden sizes, each a whole number from 1 to `maximumLayerWidth`: given, or the book's.
-    public func hiddenSizes(prefix: String = "--") throws(TrainingOptionError) -> [Int] {
+    public func hiddenSizes(prefix: String = "") throws(TrainingOptionError) -> [Int] {
         let hidden = self.hidden ?? String(architecture == .simpleConvNet ? 100 : 50)
         var sizes: [Int] = []
         for part in hidden.split(separator: ",", omittingEmptySubsequences: false) {
@@ -117,7 +117,7 @@ public struct TrainingRecipe: Sendable, Equatable {
     }
 
     /// The initial-weight rule (`std:0.01` by default), or an error naming the option.
-    public func initialWeights(prefix: String = "--") throws(TrainingOptionError) -> WeightInit {
+    public func initialWeights(prefix: String = "") throws(TrainingOptionError) -> WeightInit {
         let text = weightInit ?? "std:0.01"
         guard let value = WeightInit(text) else {
             throw TrainingOptionError("\(prefix)init '\(text)': give std:SIGMA (a positive number), xavier or he")
@@ -162,7 +162,7 @@ public struct TrainingRecipe: Sendable, Equatable {
 
     /// The trainer's options for a training set of `trainCount` examples: the iterations asked for, those of
     /// the epochs, or the book's 10,000 (20 epochs for a ConvNet); refused beyond `maximumIterations`.
-    public func trainingOptions(trainCount: Int, prefix: String = "--") throws(TrainingOptionError) -> TrainingOptions {
+    public func trainingOptions(trainCount: Int, prefix: String = "") throws(TrainingOptionError) -> TrainingOptions {
         var options = TrainingOptions()
         options.batchSize = batchSize
         options.evaluationSampleCount = evaluationSamples ?? (architecture.isConvNet ? 1000 : nil)

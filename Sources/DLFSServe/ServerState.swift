@@ -112,7 +112,7 @@ final class ServerState: Sendable {
         }
         let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
         let options: TrainingOptions
-        do { options = try form.recipe.trainingOptions(trainCount: trainSet.count, prefix: "") } catch { throw requestError(error.description) }
+        do { options = try form.recipe.trainingOptions(trainCount: trainSet.count) } catch { throw requestError(error.description) }
         guard form.recipe.batchSize <= trainSet.count else {
             throw requestError("batch-size \(form.recipe.batchSize) is larger than the \(trainSet.count) training images of \(info.name)")
         }

@@ -42,6 +42,6 @@ struct TrainForm {
         if let decay = try fields.number("weight-decay") { recipe.weightDecay = decay }
         if let batchNorm = try fields.bool("batch-norm") { recipe.batchNormalization = batchNorm }
         recipe.evaluationSamples = try fields.integer("evaluation-samples")
-        do { try recipe.validate(prefix: "") } catch { throw requestError(error.description) }
+        do { try recipe.validate() } catch { throw requestError(error.description) }
     }
 }
