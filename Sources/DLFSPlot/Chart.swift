@@ -2,6 +2,8 @@ import Foundation
 
 /// Something that draws itself into a rectangle of an SVG document: a whole figure, or one panel of `Panels`.
 public protocol Chart: Sendable {
+    /// Draws the chart inside `frame` of `svg`, labels included, so the same chart can fill a document or one
+    /// panel of a grid.
     func draw(into svg: inout SVGDocument, frame: Rect)
 }
 
@@ -21,11 +23,16 @@ extension Chart {
 
 /// The words around a chart. `notes` are small lines under the title (e.g. a final value).
 public struct ChartLabels: Sendable {
+    /// The bold line above the plot; nil leaves no room for it.
     public var title: String?
+    /// The caption under the x axis; nil leaves no room for it.
     public var xLabel: String?
+    /// The caption left of the y axis, turned upright; nil leaves no room for it.
     public var yLabel: String?
+    /// Small grey lines under the title, one per string.
     public var notes: [String]
 
+    /// Labels for one chart; each part is optional and takes no space when absent.
     public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, notes: [String] = []) {
         self.title = title
         self.xLabel = xLabel
@@ -127,13 +134,20 @@ struct Axes {
 
 /// One line of a chart, optionally with dots at its points.
 public struct Series: Sendable {
+    /// The legend entry; a series without a name stays out of the legend.
     public var name: String?
+    /// The points in data units, joined in order; one that a log axis cannot show breaks the line.
     public var points: [Point]
+    /// An SVG colour such as "#d62728"; nil takes `palette`'s colour at the series' index.
     public var color: String?
+    /// An SVG `stroke-dasharray` such as "6 4"; nil draws a solid line.
     public var dash: String?
+    /// The line's width in pixels.
     public var width: Double
+    /// Whether each point also gets a dot, which shows single points and sparse samples.
     public var markers: Bool
 
+    /// A series through `points`; the other parameters set the properties of the same names.
     public init(name: String? = nil, points: [Point], color: String? = nil, dash: String? = nil,
                 width: Double = 1.8, markers: Bool = false) {
         self.name = name
@@ -162,7 +176,10 @@ public struct Series: Sendable {
 }
 
 /// Where the legend box sits inside the plot.
-public enum LegendPosition: Sendable { case topRight, topLeft, bottomRight, bottomLeft }
+public enum LegendPosition: Sendable {
+    /// A corner of the plot, 8 pixels in from both of its edges.
+    case topRight, topLeft, bottomRight, bottomLeft
+}
 
 /// A boxed list of the named series with a line sample each.
 func drawLegend(_ series: [Series], colors: [String], position: LegendPosition, in plot: Rect, into svg: inout SVGDocument) {

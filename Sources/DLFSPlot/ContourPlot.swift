@@ -5,21 +5,30 @@ import Foundation
 /// The function is sampled on a pixel grid, evenly in the axes' (possibly symlog) coordinates, so contours
 /// stay smooth on any scale.
 public struct ContourPlot: Chart {
+    /// Title, axis labels and notes.
     public var labels: ChartLabels
+    /// The f(x, y) whose level lines are drawn, sampled at `resolution` × `resolution` grid nodes.
     public var function: @Sendable (Double, Double) -> Double
+    /// The x interval shown, in data units.
     public var xDomain: ClosedRange<Double>
+    /// The y interval shown, in data units.
     public var yDomain: ClosedRange<Double>
+    /// How x maps onto the axis; `.symlog` fits a path that explodes and one that converges on one axis.
     public var xScale: ScaleKind
+    /// How y maps onto the axis.
     public var yScale: ScaleKind
     /// Contour levels; by default about eight round values between the sampled minimum and maximum.
     public var levels: [Double]?
+    /// Lines drawn over the contours, such as the steps of gradient descent; named ones get a legend entry.
     public var paths: [Series]
     /// Same pixel length for a unit on both axes (linear axes only).
     public var equalAspect: Bool
+    /// Where the legend of the named `paths` sits.
     public var legend: LegendPosition
     /// Grid nodes along each axis.
     public var resolution: Int
 
+    /// A contour plot of `function` over the two domains; the other parameters set the properties of the same names.
     public init(labels: ChartLabels = ChartLabels(), function: @escaping @Sendable (Double, Double) -> Double,
                 xDomain: ClosedRange<Double>, yDomain: ClosedRange<Double>, xScale: ScaleKind = .linear,
                 yScale: ScaleKind = .linear, levels: [Double]? = nil, paths: [Series] = [],

@@ -4,8 +4,11 @@ import Foundation
 public enum FunctionPlot {
     /// A tangent to draw: the point of contact and the slope there (a numerical derivative, say).
     public struct Tangent: Sendable {
+        /// Where the tangent touches the curve, on the x axis.
         public var x: Double
+        /// The tangent's slope, dy/dx.
         public var slope: Double
+        /// A tangent touching at `x` with the given slope.
         public init(x: Double, slope: Double) { self.x = x; self.slope = slope }
     }
 

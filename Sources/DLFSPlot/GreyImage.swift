@@ -9,12 +9,16 @@ import Foundation
 /// try Panels(filters, columns: 8, panelWidth: 60, panelHeight: 60).write(to: url)
 /// ```
 public struct GreyImage: Chart {
+    /// The image's height in squares.
     public var rows: Int
+    /// The image's width in squares.
     public var columns: Int
     /// Row-major, `rows × columns` values.
     public var values: [Double]
+    /// A line above the image, such as its label or a prediction; nil leaves no room for it.
     public var caption: String?
 
+    /// An image of `rows × columns` row-major values; traps when `values` has another count.
     public init(rows: Int, columns: Int, values: [Double], caption: String? = nil) {
         precondition(rows > 0 && columns > 0 && values.count == rows * columns,
                      "GreyImage: \(values.count) values for \(rows) × \(columns)")

@@ -7,14 +7,19 @@ import Foundation
 /// try chart.write(to: URL(fileURLWithPath: "hist.svg"))
 /// ```
 public struct Histogram: Chart {
+    /// Title, axis labels and notes.
     public var labels: ChartLabels
     /// Values per bin, bin k covering [lo + k·w, lo + (k + 1)·w) with w = (hi − lo) / bins (the last one closed).
     public var counts: [Int]
+    /// The x interval the bins divide; values outside it were not counted.
     public var range: ClosedRange<Double>
+    /// The bars' SVG fill colour.
     public var color: String
     /// A fixed count axis, to compare panels; by default 0 up to the largest count, rounded up.
     public var yDomain: ClosedRange<Double>?
 
+    /// Counts `values` into `bins` equal bins over `range` (by default the values' finite range) with
+    /// `binCounts`.
     public init(labels: ChartLabels = ChartLabels(), values: [Double], bins: Int = 10, range: ClosedRange<Double>? = nil,
                 color: String = palette[0], yDomain: ClosedRange<Double>? = nil) {
         let range = range ?? Histogram.dataRange(values)
@@ -22,6 +27,8 @@ public struct Histogram: Chart {
                   color: color, yDomain: yDomain)
     }
 
+    /// A histogram of counts made elsewhere, the `counts.count` bins dividing `range`; traps when `counts`
+    /// is empty.
     public init(labels: ChartLabels = ChartLabels(), counts: [Int], range: ClosedRange<Double>, color: String = palette[0],
                 yDomain: ClosedRange<Double>? = nil) {
         precondition(!counts.isEmpty, "Histogram: no bins")

@@ -8,15 +8,22 @@ import Foundation
 /// try chart.write(to: URL(fileURLWithPath: "loss.svg"))
 /// ```
 public struct LineChart: Chart {
+    /// Title, axis labels and notes.
     public var labels: ChartLabels
+    /// The lines, drawn in order; one without a colour takes `palette`'s colour at its index.
     public var series: [Series]
+    /// How x maps onto the axis.
     public var xScale: ScaleKind
+    /// How y maps onto the axis; `.log` for a loss that falls over several decades.
     public var yScale: ScaleKind
-    /// Fixed axis ranges; by default the data's, rounded outwards on linear y.
+    /// A fixed x range; by default the data's.
     public var xDomain: ClosedRange<Double>?
+    /// A fixed y range, to compare charts; by default the data's, rounded outwards on a linear axis.
     public var yDomain: ClosedRange<Double>?
+    /// Where the legend of the named series sits.
     public var legend: LegendPosition
 
+    /// A chart of `series`; the other parameters set the properties of the same names.
     public init(labels: ChartLabels = ChartLabels(), series: [Series], xScale: ScaleKind = .linear,
                 yScale: ScaleKind = .linear, xDomain: ClosedRange<Double>? = nil,
                 yDomain: ClosedRange<Double>? = nil, legend: LegendPosition = .topRight) {

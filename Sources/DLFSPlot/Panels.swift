@@ -8,13 +8,18 @@ import Foundation
 /// try Panels(sixteenCharts, columns: 4, panelWidth: 260, panelHeight: 220).write(to: url)   // 4 × 4
 /// ```
 public struct Panels: Sendable {
+    /// The charts, one per panel, filling the grid row by row.
     public var charts: [any Chart]
+    /// A bold line above the whole grid; nil leaves no room for it.
     public var title: String?
+    /// Each panel's width in pixels in `document`; inside another chart's frame, panels share its width.
     public var panelWidth: Double
+    /// Each panel's height in pixels in `document`; inside another chart's frame, panels share its height.
     public var panelHeight: Double
     /// Panels per row; nil puts them all in one row.
     public var columns: Int?
 
+    /// Panels of `charts`, in one row unless `columns` is given; traps when `columns` is not positive.
     public init(_ charts: [any Chart], title: String? = nil, columns: Int? = nil, panelWidth: Double = 420,
                 panelHeight: Double = 420) {
         precondition(columns.map { $0 > 0 } ?? true, "Panels: columns must be positive, not \(columns!)")
@@ -32,6 +37,7 @@ public struct Panels: Sendable {
         return (perRow, (count + perRow - 1) / perRow)
     }
 
+    /// The grid as one document: `panelWidth` per column, `panelHeight` per row, plus room for the title.
     public var document: SVGDocument {
         let (perRow, rows) = grid
         var svg = SVGDocument(width: panelWidth * Double(perRow), height: panelHeight * Double(rows) + titleHeight)

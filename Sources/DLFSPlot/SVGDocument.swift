@@ -3,36 +3,53 @@ import Foundation
 
 /// A point in pixels or in data units, depending on context.
 public struct Point: Sendable, Hashable {
+    /// Horizontal: pixels from the left edge, or a value on the x axis.
     public var x: Double
+    /// Vertical: pixels down from the top edge, or a value on the y axis (which points up).
     public var y: Double
+    /// A point from its coordinates, unlabelled to keep lists of points short.
     public init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
 }
 
 /// A rectangle in pixels, y growing downwards as in SVG.
 public struct Rect: Sendable, Hashable {
-    public var x: Double, y: Double, width: Double, height: Double
+    /// The left edge, in pixels from the document's left.
+    public var x: Double
+    /// The top edge, in pixels down from the document's top.
+    public var y: Double
+    /// The extent to the right of `x`, in pixels.
+    public var width: Double
+    /// The extent below `y`, in pixels.
+    public var height: Double
+    /// A rectangle from its top-left corner and its size.
     public init(x: Double, y: Double, width: Double, height: Double) {
         self.x = x; self.y = y; self.width = width; self.height = height
     }
+    /// The right edge, `x + width`.
     public var maxX: Double { x + width }
+    /// The bottom edge, `y + height`.
     public var maxY: Double { y + height }
 }
 
 /// Why a figure could not be written.
 public struct PlotError: Error, CustomStringConvertible, Sendable {
     public var description: String
+    /// An error whose `description` is the message a user sees.
     public init(_ description: String) { self.description = description }
 }
 
 /// A minimal SVG writer: elements are appended as text; attribute values and text are XML-escaped here, so
 /// no caller can produce malformed XML. Coordinates are rounded to 0.01 px to keep files small.
 public struct SVGDocument: Sendable {
+    /// The width in pixels, also that of the `viewBox`.
     public let width: Double
+    /// The height in pixels, also that of the `viewBox`.
     public let height: Double
     private var body: [String] = []
     private var definitions: [String] = []
     private var nextID = 0
 
+    /// An empty document with a white background, `width` × `height` pixels.
     public init(width: Double, height: Double) {
         self.width = width
         self.height = height
@@ -66,6 +83,7 @@ public struct SVGDocument: Sendable {
         body.append(s)
     }
 
+    /// A straight line from `a` to `b`; `dash` is an SVG `stroke-dasharray`, `clip` an id from `clipRect`.
     public mutating func line(from a: Point, to b: Point, stroke: String, width: Double = 1, dash: String? = nil,
                               clip: String? = nil) {
         var s = #"<line x1="\#(fmt(a.x))" y1="\#(fmt(a.y))" x2="\#(fmt(b.x))" y2="\#(fmt(b.y))" stroke="\#(escapeXML(stroke))" stroke-width="\#(fmt(width))""#
@@ -86,6 +104,7 @@ public struct SVGDocument: Sendable {
         body.append(s)
     }
 
+    /// A filled circle, optionally outlined: the markers of a series, a tangent's point of contact.
     public mutating func circle(at c: Point, radius: Double, fill: String, stroke: String? = nil, clip: String? = nil) {
         var s = #"<circle cx="\#(fmt(c.x))" cy="\#(fmt(c.y))" r="\#(fmt(radius))" fill="\#(escapeXML(fill))""#
         if let stroke { s += #" stroke="\#(escapeXML(stroke))""# }
@@ -93,6 +112,7 @@ public struct SVGDocument: Sendable {
         body.append(s + "/>")
     }
 
+    /// A filled rectangle, optionally outlined; an `opacity` below 1 lets what is under it show.
     public mutating func rect(_ r: Rect, fill: String, stroke: String? = nil, opacity: Double = 1) {
         var s = #"<rect x="\#(fmt(r.x))" y="\#(fmt(r.y))" width="\#(fmt(r.width))" height="\#(fmt(r.height))" fill="\#(escapeXML(fill))""#
         if let stroke { s += #" stroke="\#(escapeXML(stroke))""# }
@@ -108,7 +128,15 @@ public struct SVGDocument: Sendable {
         body.append(s)
     }
 
-    public enum Anchor: String, Sendable { case start, middle, end }
+    /// Which end of a line of text sits at its point: SVG's `text-anchor`.
+    public enum Anchor: String, Sendable {
+        /// The text begins at the point.
+        case start
+        /// The text is centred on the point (titles, x tick labels).
+        case middle
+        /// The text ends at the point (y tick labels, left of the axis).
+        case end
+    }
 
     /// Text at a baseline point; `rotation` in degrees about that point.
     public mutating func text(_ string: String, at p: Point, size: Double = 12, anchor: Anchor = .start,

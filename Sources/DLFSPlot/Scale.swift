@@ -2,6 +2,7 @@ import Foundation
 
 /// How data values map onto an axis.
 public enum ScaleKind: Sendable, Equatable {
+    /// Equal steps in value are equal steps in pixels.
     case linear
     /// Base-10 logarithm; values ≤ 0 are not drawn.
     case log
@@ -28,10 +29,14 @@ public enum ScaleKind: Sendable, Equatable {
 
 /// Maps a data interval onto a pixel interval (which may run backwards, as y does in SVG).
 public struct Scale: Sendable {
+    /// How values are transformed before the linear map onto pixels.
     public var kind: ScaleKind
+    /// The data interval the axis shows.
     public var domain: ClosedRange<Double>
+    /// The pixel positions of the domain's lower and upper bound; backwards for y, which grows downwards.
     public var range: (Double, Double)
 
+    /// A scale mapping `domain` onto the pixels from `range.0` to `range.1`.
     public init(kind: ScaleKind = .linear, domain: ClosedRange<Double>, range: (Double, Double)) {
         self.kind = kind
         self.domain = domain

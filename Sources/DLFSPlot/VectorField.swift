@@ -5,18 +5,28 @@ import Foundation
 /// Arrows are scaled together so the longest is 90% of the grid spacing; their relative lengths show the
 /// field's magnitude. Arrows based outside the domains are left out.
 public struct VectorField: Chart {
+    /// One arrow: its base and the vector it shows, both in data units.
     public struct Arrow: Sendable {
+        /// The arrow's base.
         public var position: Point
+        /// The direction and relative length; every arrow is scaled by the same factor.
         public var vector: Point
+        /// An arrow based at `position` showing `vector`.
         public init(at position: Point, vector: Point) { self.position = position; self.vector = vector }
     }
 
+    /// Title, axis labels and notes.
     public var labels: ChartLabels
+    /// The arrows; those based outside the domains are left out.
     public var arrows: [Arrow]
+    /// The x interval shown; both axes have the same units, so directions are not distorted.
     public var xDomain: ClosedRange<Double>
+    /// The y interval shown.
     public var yDomain: ClosedRange<Double>
+    /// The SVG colour of every arrow.
     public var color: String
 
+    /// A field of `arrows` over the two domains.
     public init(labels: ChartLabels = ChartLabels(), arrows: [Arrow], xDomain: ClosedRange<Double>,
                 yDomain: ClosedRange<Double>, color: String = "#666666") {
         self.labels = labels
