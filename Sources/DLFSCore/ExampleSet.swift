@@ -1,9 +1,11 @@
 /// A labelled set of examples the trainer draws batches from and evaluates on, without holding it as
 /// one big floating-point tensor (DLFSData's `ImageSet` keeps bytes and converts rows as they are used).
 public protocol ExampleSet: Sendable {
+    /// The number of examples; indices run from 0 to `count - 1`.
     var count: Int { get }
     /// Values per example: 784 for a 28×28 image.
     var featureCount: Int { get }
+    /// The number of classes, so labels run from 0 to `classCount - 1` (10 for MNIST).
     var classCount: Int { get }
     /// The class of example `index`.
     func label(at index: Int) -> Int
@@ -21,6 +23,7 @@ public protocol ExampleSet: Sendable {
 extension ExampleSet {
     /// No byte features: a set stored as scalars gathers them.
     public var byteFeatures: ByteFeatures? { nil }
+    /// Does nothing: a set without a cache to warm need not implement `prefetchFeatures`.
     public func prefetchFeatures(_ indices: UnsafeBufferPointer<Int>) {}
 }
 

@@ -1,7 +1,9 @@
 /// Targets of a classification batch: class indices (`t = [7, 2, 1]`) or one-hot rows, as the book's
 /// functions accept either.
 public enum Labels<Scalar: TensorScalar>: Sendable {
+    /// One class index per example, as the book's `t = [7, 2, 1]`.
     case indices([Int])
+    /// One row per example, 1 in the column of its class and 0 elsewhere.
     case oneHot(Tensor<Scalar>)
 
     /// The number of examples labelled.

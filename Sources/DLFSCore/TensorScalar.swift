@@ -6,6 +6,7 @@ import RealModule
 /// registers or one AVX-512 register, so one micro-kernel shape serves both element types.
 public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable, Codable
 where Self.RawSignificand: FixedWidthInteger {
+    /// A SIMD vector of 64 bytes, the unit of the kernels' loops and micro-tiles.
     associatedtype Vector: SIMD where Vector.Scalar == Self, Vector: Sendable
     /// Half a `Vector`, 32 bytes: one AVX2 register, the unit DLFSNN's `RowAffine` pads its rows to.
     associatedtype HalfVector: SIMD where HalfVector.Scalar == Self

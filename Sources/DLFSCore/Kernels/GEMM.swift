@@ -213,7 +213,10 @@ struct Panel<S: TensorScalar> {
 
 /// Which implementation `gemm` uses; OpenBLAS only exists when built with `--traits OpenBLAS`.
 public enum GEMMBackend: String, Sendable, CaseIterable {
-    case dlfs, openBLAS
+    /// DLFS's own blocked kernel (Kernels/GEMM.swift), always available.
+    case dlfs
+    /// OpenBLAS's `cblas_sgemm`/`cblas_dgemm`, in builds with the OpenBLAS trait.
+    case openBLAS
 
     /// Builds with the OpenBLAS trait use it unless `DLFS_GEMM=dlfs`; others always use DLFS's kernel.
     public static var current: GEMMBackend {
@@ -224,6 +227,7 @@ public enum GEMMBackend: String, Sendable, CaseIterable {
         #endif
     }
 
+    /// Whether this build has the OpenBLAS trait, so that `select(.openBLAS)` takes effect.
     public static var isOpenBLASAvailable: Bool {
         #if OpenBLAS && canImport(COpenBLAS)
         return true

@@ -2,10 +2,23 @@
 /// slide: window FH × FW, moved by `stride`, over the images with `pad` zeros on every side. It reaches
 /// OH = (H + 2·pad − FH) / stride + 1 rows and OW = (W + 2·pad − FW) / stride + 1 columns of positions.
 public struct WindowGeometry: Sendable, Equatable, CustomStringConvertible {
-    public let channels, height, width: Int
-    public let windowHeight, windowWidth: Int
-    public let stride, pad: Int
+    /// C, the channels of each image.
+    public let channels: Int
+    /// H, the rows of each image before padding.
+    public let height: Int
+    /// W, the columns of each image before padding.
+    public let width: Int
+    /// FH, the window's rows.
+    public let windowHeight: Int
+    /// FW, the window's columns.
+    public let windowWidth: Int
+    /// The step between window positions, in pixels, both down and across.
+    public let stride: Int
+    /// The zeros added on every side of each image.
+    public let pad: Int
 
+    /// The geometry from its sizes; traps on a size that is not positive, a stride below 1, a negative pad
+    /// or a window larger than the padded image.
     public init(channels: Int, height: Int, width: Int, windowHeight: Int, windowWidth: Int, stride: Int = 1, pad: Int = 0) {
         precondition(channels > 0 && height > 0 && width > 0 && windowHeight > 0 && windowWidth > 0,
                      "window geometry: sizes must be positive, got images \(channels)×\(height)×\(width), window \(windowHeight)×\(windowWidth)")
@@ -24,7 +37,9 @@ public struct WindowGeometry: Sendable, Equatable, CustomStringConvertible {
                   windowWidth: windowWidth, stride: stride, pad: pad)
     }
 
+    /// OH = (H + 2·pad − FH) / stride + 1, the rows of window positions.
     public var outputHeight: Int { (height + 2 * pad - windowHeight) / stride + 1 }
+    /// OW = (W + 2·pad − FW) / stride + 1, the columns of window positions.
     public var outputWidth: Int { (width + 2 * pad - windowWidth) / stride + 1 }
     /// P = OH · OW window positions per image.
     public var positions: Int { outputHeight * outputWidth }
