@@ -7,6 +7,7 @@ public protocol ActivationFunction: Sendable {
     static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S>
     /// ∂L/∂x of one element from ∂L/∂y and y.
     static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S
+    /// The `LayerSpec` case that names this activation in a model file.
     static var spec: LayerSpec { get }
 }
 

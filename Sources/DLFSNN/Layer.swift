@@ -13,6 +13,7 @@ import DLFSCore
 /// let dx = affine.backward(dy)                       // (n, 784); affine.gradients: dW, db
 /// ```
 public protocol Layer<Scalar>: Sendable {
+    /// The element type of the tensors the layer takes and returns: `Float` or `Double`.
     associatedtype Scalar: TensorScalar
 
     /// The output for input `x`. `isTraining` switches the layers that behave differently while training
@@ -65,11 +66,18 @@ extension Layer {
 /// `batch-norm 100`, `dropout 0.15`, `conv 30 1 5 5 stride 1 pad 0` (filters, channels, filter height and
 /// width), `max-pool 2 2 stride 2 pad 0` (window height and width).
 public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
+    /// A fully connected `Affine` layer, `inputs` values in and `outputs` out.
     case affine(inputs: Int, outputs: Int)
+    /// An elementwise layer without parameters: `ReLU`, `Sigmoid`, `Tanh`, or `Identity`, which passes its
+    /// input on.
     case relu, sigmoid, tanh, identity
+    /// `BatchNormalization` of `features` values per example.
     case batchNormalization(features: Int)
+    /// `Dropout` of the fraction `ratio` of the values while training.
     case dropout(ratio: Double)
+    /// A `Convolution` of `filters` filters, each `channels` × `filterHeight` × `filterWidth`.
     case convolution(filters: Int, channels: Int, filterHeight: Int, filterWidth: Int, stride: Int, pad: Int)
+    /// Max `Pooling` over `poolHeight` × `poolWidth` windows.
     case maxPooling(poolHeight: Int, poolWidth: Int, stride: Int, pad: Int)
 
     /// The spec as one line, e.g. `affine 784 100`, as model files store it.

@@ -2,6 +2,7 @@ import DLFSCore
 
 /// The activation between a net's affine layers.
 public enum HiddenActivation: String, Sendable, CaseIterable, Codable {
+    /// The `Sigmoid`, `ReLU` or `Tanh` layer: the book's nets use sigmoid in chapter 4 and ReLU from chapter 5 on.
     case sigmoid, relu, tanh
 
     /// A fresh layer of this activation.

@@ -8,10 +8,16 @@ import Dispatch
 public struct OperationBenchmarks: Sendable {
     /// Operands of the chapter-5 two-layer net 784-50-10 on a batch of 100, drawn from a fixed seed.
     public var weights, weightGradient, batch, scores, other, probabilities: Tensor<Float>
-    public var labels: [Int], rows: [Int]
+    /// A class index per batch row, for the losses and the gradient.
+    public var labels: [Int]
+    /// Random batch rows, repeats allowed, for `gatherRows`.
+    public var rows: [Int]
+    /// The 784-50-10 ReLU net whose gradient and SGD step are timed.
     public var net: Sequential<Float>
+    /// Its first layer alone (784 → 50, He initialisation), timed forward and backward.
     public var affine: Affine<Float>
 
+    /// The operands, the same on every run: drawn from seed 17.
     public init() {
         var rng = SeededGenerator(seed: 17)
         weights = .randomNormal([784, 50], standardDeviation: 0.01, using: &rng)

@@ -13,6 +13,7 @@ import DLFSCore
 /// optimizer.update(&net, with: net.gradient(x, t))
 /// ```
 public protocol Optimizer<Scalar> {
+    /// The element type of the parameters it updates.
     associatedtype Scalar: TensorScalar
     /// Called once per step, before its parameters (Adam counts its steps here).
     mutating func beginStep()
@@ -182,7 +183,18 @@ public let optimizerEpsilon = 1e-7
 
 /// The optimizers by the names the book's `Trainer` takes, with its scripts' default learning rates.
 public enum OptimizerName: String, Sendable, CaseIterable {
-    case sgd, momentum, nesterov, adagrad, rmsprop, adam
+    /// `SGD`: W ← W − η · ∂L/∂W.
+    case sgd
+    /// `Momentum`: a velocity that gathers past gradients, so steps along a steady slope grow.
+    case momentum
+    /// `Momentum` with Nesterov's correction: the step looks one velocity step ahead.
+    case nesterov
+    /// `AdaGrad`: a rate per parameter that shrinks with the sum of its squared gradients.
+    case adagrad
+    /// `RMSprop`: AdaGrad with a decaying average, so the rate does not shrink towards zero.
+    case rmsprop
+    /// `Adam`: momentum and RMSprop's scaling, with bias correction of both averages.
+    case adam
 
     /// The learning rate of the book's optimizer classes: 0.001 for Adam, 0.01 for the others.
     public var defaultLearningRate: Double { self == .adam ? 0.001 : 0.01 }

@@ -16,7 +16,12 @@ import DLFSCore
 public struct RowAffine<S: TensorScalar>: Sendable {
     /// The function applied to each output while it is still in a register.
     public enum Activation: String, Sendable, CaseIterable {
-        case identity, sigmoid, relu
+        /// x · W + b as it is.
+        case identity
+        /// σ(x · W + b), the book's chapter-3 hidden layers.
+        case sigmoid
+        /// max(0, x · W + b).
+        case relu
     }
 
     /// Values per input row.

@@ -2,6 +2,7 @@ import DLFSCore
 
 /// The last layer of a classifier: it turns the scores into a loss, and gives ∂loss/∂scores back.
 public protocol LossLayer<Scalar>: Sendable {
+    /// The element type of the scores and the loss.
     associatedtype Scalar: TensorScalar
     /// The mean loss of scores x (n, classes) against labels t, keeping what `backward` needs.
     mutating func forward(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> Scalar

@@ -6,7 +6,12 @@ import Foundation
 /// replacement); the learning rate belongs to the optimizer.
 public struct TrainingOptions: Sendable {
     /// How a step computes its gradient: backpropagation, or the numerical gradient of chapter 4.
-    public enum GradientMethod: String, Sendable, CaseIterable, Codable { case backprop, numerical }
+    public enum GradientMethod: String, Sendable, CaseIterable, Codable {
+        /// Backpropagation: one forward and one backward pass per step.
+        case backprop
+        /// Central differences, two forward passes per parameter: the slow but simple gradient of chapter 4.
+        case numerical
+    }
 
     /// Steps to run.
     public var iterations = 10_000

@@ -26,7 +26,12 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// with the defaults of `train_convnet.py` and `train_deepnet.py` (20 epochs, Adam 0.001, per-epoch
     /// accuracy on 1,000 images).
     public enum Architecture: String, Sendable, CaseIterable, Codable {
-        case mlp, simpleConvNet = "simple-convnet", deepConvNet = "deep-convnet"
+        /// Affine layers of the sizes in `hidden`, with `activation` between them (`multiLayerNet`).
+        case mlp
+        /// The book's `SimpleConvNet`: one convolution, max pooling and two affine layers.
+        case simpleConvNet = "simple-convnet"
+        /// The book's `DeepConvNet`: six 3×3 convolutions, three max poolings, two affine layers and dropout.
+        case deepConvNet = "deep-convnet"
         /// Whether the network starts with a convolution.
         public var isConvNet: Bool { self != .mlp }
     }
