@@ -15,7 +15,12 @@ public struct FileDigest: Sendable, Hashable {
 /// One file of a dataset, as published (`name` is the gzip file; a raw copy without `.gz` is accepted too).
 public struct DatasetFile: Sendable, Hashable {
     /// Whether the file holds the images or the labels of its split.
-    public enum Role: Sendable, Hashable { case images, labels }
+    public enum Role: Sendable, Hashable {
+        /// An IDX file of images, (count, rows, columns) bytes.
+        case images
+        /// An IDX file of one class index per image.
+        case labels
+    }
 
     /// The published file name, e.g. `t10k-images-idx3-ubyte.gz`.
     public let name: String

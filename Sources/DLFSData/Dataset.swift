@@ -3,7 +3,10 @@ import DLFSCore
 
 /// The two halves every catalogue dataset comes in.
 public enum Split: String, CaseIterable, Sendable, Hashable {
-    case train, test
+    /// The training examples (MNIST's 60,000).
+    case train
+    /// The held-out examples accuracy is measured on (MNIST's 10,000).
+    case test
 }
 
 /// A dataset read into memory: the catalogue entry, the directory it came from, and the splits asked for.

@@ -2,7 +2,16 @@ import DLFSCore
 
 /// The element types a weight file may hold, spelled as safetensors does.
 public enum ArrayDType: String, CaseIterable, Sendable {
-    case float32 = "F32", float64 = "F64", uint8 = "U8", int32 = "I32", int64 = "I64"
+    /// IEEE 754 single precision, 4 bytes.
+    case float32 = "F32"
+    /// IEEE 754 double precision, 8 bytes.
+    case float64 = "F64"
+    /// Unsigned bytes, such as pixels.
+    case uint8 = "U8"
+    /// Signed 32-bit integers, such as labels.
+    case int32 = "I32"
+    /// Signed 64-bit integers, NumPy's default integer type.
+    case int64 = "I64"
 
     /// Bytes per element.
     public var byteSize: Int {

@@ -19,7 +19,10 @@ public enum NumPyPickle {
 
 /// The formats a weight file may have; told apart by content, never by the file's extension.
 public enum WeightFileFormat: String, Sendable {
-    case pickle, safetensors
+    /// A Python pickle of NumPy arrays, as the book's `params.pkl` files are.
+    case pickle
+    /// A safetensors file: a JSON header, then the raw little-endian arrays.
+    case safetensors
 
     /// The format of these bytes, or nil when they are neither.
     public static func detect(_ bytes: [UInt8]) -> WeightFileFormat? {
