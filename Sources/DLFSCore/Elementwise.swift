@@ -126,9 +126,11 @@ extension Tensor {
     /// Every element negated.
     @inlinable public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
 
-    /// In place, as the optimizers use them: `w -= lr * grad`.
+    /// Adds `b` to `a` in place, without allocating a new tensor (the optimizers' updates).
     @inlinable public static func += (a: inout Tensor, b: Tensor) { a.formArithmetic(.add, b) }
+    /// Subtracts `b` from `a` in place: the SGD step `w -= lr * grad`.
     @inlinable public static func -= (a: inout Tensor, b: Tensor) { a.formArithmetic(.subtract, b) }
+    /// Multiplies every element of `a` by `s`.
     @inlinable public static func *= (a: inout Tensor, s: Scalar) { a = a * s }
 
     /// The operators' loops, specialised here rather than inlined into the caller: a caller in another

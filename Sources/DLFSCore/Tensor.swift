@@ -32,6 +32,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
 
     /// The number of elements, the product of `shape`.
     @inlinable public var count: Int { storage.count }
+    /// The number of dimensions: 2 for a batch of rows, 4 for images (N, C, H, W).
     @inlinable public var rank: Int { shape.count }
 
     /// A tensor whose elements are not yet set; `body` must write all `count` of them.

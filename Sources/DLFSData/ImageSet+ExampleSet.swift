@@ -26,6 +26,7 @@ extension ImageSet: ExampleSet {
         }
     }
 
+    /// Asks the CPU to bring the pixel bytes of the examples at `indices` into cache before `gatherFeatures`.
     public func prefetchFeatures(_ indices: UnsafeBufferPointer<Int>) {
         let width = pixelsPerImage
         pixels.withUnsafeBytes { bytes in
