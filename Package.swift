@@ -39,7 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         // `dlfs serve` only: the HTTP server of the local web page. The library products do not depend on it.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
-        // `swift package generate-documentation --target DLFS`: the DocC catalogue Sources/DLFS/DLFS.docc.
+        // `swift package generate-documentation`: the DocC catalogue Sources/DLFS/DLFS.docc and the API reference
+        // of the library modules (see .ci/run for the command).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
