@@ -18,6 +18,7 @@ public enum ModelFile {
     public static let version = "2"
 }
 
+/// Saving a model and the architecture keys its file records.
 extension Sequential {
     /// Writes the model atomically (a temporary file renamed over `path`); `metadata` joins the
     /// architecture keys, which it may not replace.

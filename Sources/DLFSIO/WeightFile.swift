@@ -73,6 +73,7 @@ func withParameters<Scalar: TensorScalar, T>(from path: String, as _: Scalar.Typ
     }
 }
 
+/// Networks and parameters from weight files (pickle or safetensors).
 extension Sequential {
     /// The book's chapter-3 net with the weights of a file, such as its `sample_weight.pkl`, in one call.
     ///
@@ -93,6 +94,7 @@ extension Sequential {
     }
 }
 
+/// The chapter-3 net's fast inference path read from a weight file.
 extension ThreeLayerNet {
     /// The chapter-3 net's fast inference path from a weight file (`sample_weight.pkl`) in one call.
     public init(contentsOf path: String, inputSize: Int? = nil, outputSize: Int? = nil) throws {
