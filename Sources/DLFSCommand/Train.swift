@@ -15,7 +15,10 @@ struct Train: AsyncParsableCommand {
             as the book's Trainer. A progress bar with the rate and ETA goes to stderr when it is a terminal. \
             The same seed gives the same lines with any number of threads.
 
-            --model simple-convnet or deep-convnet trains the book's ConvNet with the defaults of its script             (ch07/train_convnet.py, ch08/train_deepnet.py): 20 epochs of batch 100, Adam lr 0.001, the             accuracies of each epoch on the first 1,000 images of each set, then the final test accuracy on             all of them. --hidden gives their hidden affine layer's size.
+            --model simple-convnet or deep-convnet trains the book's ConvNet with the defaults of its script \
+            (ch07/train_convnet.py, ch08/train_deepnet.py): 20 epochs of batch 100, Adam lr 0.001, the \
+            accuracies of each epoch on the first 1,000 images of each set, then the final test accuracy on \
+            all of them. --hidden gives their hidden affine layer's size.
             """)
 
     @OptionGroup var source: DatasetOptions
