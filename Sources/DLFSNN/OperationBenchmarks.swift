@@ -47,9 +47,9 @@ public struct OperationBenchmarks: Sendable {
             medianMicroseconds(samples) { blackHole(softmax(scores)) },
             medianMicroseconds(samples) { blackHole(scores.sum(axis: 0)) },
             medianMicroseconds(samples) { blackHole(scores * other + scores) },
-        medianMicroseconds(samples) { scores -= 0.1 * other },
+            medianMicroseconds(samples) { scores -= 0.1 * other },
             medianMicroseconds(samples) { blackHole(batch.matmul(weights)) },
-        medianMicroseconds(samples) { blackHole(batch.gatherRows(rows)) },
+            medianMicroseconds(samples) { blackHole(batch.gatherRows(rows)) },
             medianMicroseconds(samples) { blackHole(crossEntropyError(probabilities, labels: labels)) },
             medianMicroseconds(samples) {
                 blackHole(affine.backward(affine.forward(batch, isTraining: true), needsInputGradient: true))

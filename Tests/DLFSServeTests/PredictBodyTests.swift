@@ -93,8 +93,8 @@ struct PredictBodyTests {
     @Test("the answer has the bytes JSONEncoder with sorted keys gives: shortest round-trip floats, escaped names")
     func answerBytes() throws {
         let predictions = [
-            Prediction(name: "chapter-3", prediction: 1, probabilities: [0, 1, 0.5, 1e-5, 1.2345678e-5, 0.1, 0.99999994, 1e-45, 3.4028235e38, 16_777_216]),
-            Prediction(name: "a/b \"c\" \\ \u{8}\u{c}\n\r\t\u{1} é 字", prediction: 9, probabilities: [2.5e-7, 4.7683716e-07, 1e-4, 0.001, 123456789]),
+            Prediction(name: "chapter-3", prediction: 1, probabilities: [0, 1, 0.5, 1e-5, 1.2345678e-5, 0.1, 0.99999994, .leastNonzeroMagnitude, 3.4028235e38, 16_777_216]),
+            Prediction(name: "a/b \"c\" \\ \u{8}\u{c}\n\r\t\u{1} é 字", prediction: 9, probabilities: [2.5e-7, 4.7683716e-07, 1e-4, 0.001, 123_456_792]),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
