@@ -3,18 +3,19 @@ import DLFSCore
 extension Sequential {
     /// Accuracy over an example set (or its first `sampleCount` examples), the trainer's once-an-epoch
     /// evaluation: the share of `classify`'s classes that are the labels. Any thread count gives the same figure.
-    public func accuracy(on examples: any ExampleSet, sampleCount: Int? = nil, blockSize: Int = 480) -> Double {
+    public func accuracy(on examples: any ExampleSet, sampleCount: Int? = nil, blockSize: Int? = nil) -> Double {
         let predicted = classify(examples, count: sampleCount, blockSize: blockSize)
         guard !predicted.isEmpty else { return 0 }
         return Double(predicted.indices.count { predicted[$0] == examples.label(at: $0) }) / Double(predicted.count)
     }
 
     /// The class with the highest score for each example (or the first `count`): the examples go through
-    /// `predict` in blocks of `blockSize` rows, the blocks shared among the compute threads, so no tensor of
-    /// the whole set is built.
-    public func classify(_ examples: any ExampleSet, count: Int? = nil, blockSize: Int = 480) -> [Int] {
+    /// `predict` in blocks of `blockSize` rows (by default `evaluationBlockSize`), the blocks shared among the
+    /// compute threads, so no tensor of the whole set is built.
+    public func classify(_ examples: any ExampleSet, count: Int? = nil, blockSize: Int? = nil) -> [Int] {
         let n = Swift.min(examples.count, count ?? examples.count)
         guard n > 0 else { return [] }
+        let blockSize = blockSize ?? evaluationBlockSize(featureCount: examples.featureCount)
         precondition(blockSize > 0, "classify: block size \(blockSize)")
         let blocks = (n + blockSize - 1) / blockSize
         let workers = Swift.max(1, Swift.min(ComputeThreads.count, blocks))
@@ -32,6 +33,21 @@ extension Sequential {
             }
         }
         return classes
+    }
+
+    /// Rows per evaluation block: 480, or fewer where one example's layer outputs are many, so that a block's
+    /// outputs stay near 4 million values. A ConvNet's are 300-800 times an MLP's, and every worker keeps its
+    /// block's outputs and im2col buffers alive: 480 rows held DeepConvNet's evaluations at 2.3 GB.
+    public func evaluationBlockSize(featureCount: Int) -> Int {
+        var model = self
+        var y = Tensor<Scalar>.zeros([1, featureCount])
+        if let inputShape { y = y.reshaped([1] + inputShape) }
+        var values = 0
+        for l in model.layers.indices {
+            y = model.layers[l].forward(consume y, isTraining: false)
+            values += y.count
+        }
+        return Swift.max(1, Swift.min(480, (1 << 22) / Swift.max(values, 1)))
     }
 
     /// The predicted classes of the examples at `rows`.

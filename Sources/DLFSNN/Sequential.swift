@@ -18,7 +18,7 @@ import DLFSCore
 /// ```
 public struct Sequential<Scalar: TensorScalar>: Sendable {
     /// The layers, input first.
-    public private(set) var layers: [any Layer<Scalar>]
+    public internal(set) var layers: [any Layer<Scalar>]
     /// The loss at the end of the network (softmax with cross-entropy).
     public private(set) var lossLayer: any LossLayer<Scalar>
     /// L2 weight decay λ, as the book's `MultiLayerNet`: λ/2 · ΣW² joins the loss and λW each weight's

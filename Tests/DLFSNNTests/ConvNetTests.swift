@@ -42,6 +42,21 @@ struct ConvNetTests {
         }
     }
 
+    @Test("Evaluation blocks hold about 4 million layer outputs: 480 rows of an MLP, 107 of SimpleConvNet, 41 of DeepConvNet")
+    func evaluationBlocks() {
+        var rng = SeededGenerator(seed: 4)
+        // Outputs of one example, layer by layer: conv 30·24·24, ReLU, pool 30·12·12, 100, 100, 10.
+        let simple = 17280 + 17280 + 4320 + 100 + 100 + 10
+        // Conv and ReLU 16·28·28 twice, pool 16·14·14, 32·14·14 twice, 32·16·16 (pad 2) twice, pool 32·8·8,
+        // 64·8·8 four times, pool 64·4·4, affine/ReLU/dropout 50, affine/dropout 10.
+        let deep = 4 * 12544 + 3136 + 2 * 6272 + 2 * 8192 + 2048 + 4 * 4096 + 1024 + 3 * 50 + 2 * 10
+        #expect(Sequential<Float>.simpleConvNet(using: &rng).evaluationBlockSize(featureCount: 784) == (1 << 22) / simple)
+        #expect(Sequential<Float>.deepConvNet(using: &rng).evaluationBlockSize(featureCount: 784) == (1 << 22) / deep)
+        #expect((1 << 22) / simple == 107 && (1 << 22) / deep == 41)
+        let mlp = Sequential<Float>.twoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10, using: &rng)
+        #expect(mlp.evaluationBlockSize(featureCount: 784) == 480)
+    }
+
     @Test("A conv net trains, saves its input shape with its layers, and loads back predicting the same")
     func modelFile() throws {
         var rng = SeededGenerator(seed: 3)
