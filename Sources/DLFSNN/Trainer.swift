@@ -1,6 +1,5 @@
 import DLFSCore
 import Dispatch
-import Foundation
 
 /// How to train: the book's chapter-5 loop by default (10,000 iterations of batch 100 drawn with
 /// replacement); the learning rate belongs to the optimizer.
