@@ -1,6 +1,5 @@
 import DLFSCore
 import Dispatch
-import Foundation
 
 /// How to train: the book's chapter-5 loop by default (10,000 iterations of batch 100 drawn with
 /// replacement); the learning rate belongs to the optimizer.
@@ -112,7 +111,8 @@ public struct TrainingObserver {
 /// The recorded loss is the batch's before the update, or after it with `lossAfterUpdate` (as the book).
 ///
 /// Steps run on one thread. With more than one compute thread the evaluations run on a snapshot of the
-/// model on another thread while the steps go on, and are reported in order as they finish.
+/// model on another thread while the steps go on (a `BackgroundEvaluator`), and are reported in order as
+/// they finish.
 /// Deterministic for a seed: the same batches, the same arithmetic, the same records with any thread count.
 public func train<Scalar: TensorScalar>(
     _ model: inout Sequential<Scalar>, optimizer: inout some Optimizer<Scalar>,
@@ -129,7 +129,7 @@ public func train<Scalar: TensorScalar>(
     var history = TrainingHistory()
     history.losses.reserveCapacity(Swift.min(options.iterations, 1 << 20))
     let evaluation = Evaluation(trainSet: trainSet, testSet: testSet, sampleCount: options.evaluationSampleCount)
-    let background = ComputeThreads.count > 1 ? BackgroundEvaluations() : nil
+    let evaluator = BackgroundEvaluator<(record: EpochRecord, seconds: Double)>()
     var submitted = 0
     func deliver(_ finished: [(record: EpochRecord, seconds: Double)]) {
         for (record, seconds) in finished {
@@ -157,20 +157,14 @@ public func train<Scalar: TensorScalar>(
         history.losses.append(Double(loss))
         observer.iterationDone(i, Double(loss))
         if Double(i).truncatingRemainder(dividingBy: perEpoch) == 0 {
-            if let background {
-                background.submit(model, epoch: submitted, iteration: i, evaluation)
-            } else {
-                deliver([evaluation.run(model, epoch: submitted, iteration: i)])
-            }
+            let epoch = submitted
+            evaluator.submit(model) { evaluation.run($0, epoch: epoch, iteration: i) }
             submitted += 1
         }
-        if let background { deliver(background.finished(from: history.epochs.count)) }
+        deliver(evaluator.takeFinished())
         if observer.shouldStop() { break }
     }
-    if let background {
-        background.waitForAll()
-        deliver(background.finished(from: history.epochs.count))
-    }
+    deliver(evaluator.waitForAll())
     history.finalTestAccuracy = model.accuracy(on: testSet)
     return history
 }
@@ -202,41 +196,11 @@ private struct Evaluation: Sendable {
 
     func run<Scalar>(_ model: Sequential<Scalar>, epoch: Int, iteration: Int) -> (record: EpochRecord, seconds: Double) {
         let t0 = monotonicSeconds()
-        let record = ComputeThreads.withLimit(1) {
-            EpochRecord(epoch: epoch, iteration: iteration,
-                        trainAccuracy: model.accuracy(on: trainSet, sampleCount: sampleCount),
-                        testAccuracy: model.accuracy(on: testSet, sampleCount: sampleCount))
-        }
+        let record = EpochRecord(epoch: epoch, iteration: iteration,
+                                 trainAccuracy: model.accuracy(on: trainSet, sampleCount: sampleCount),
+                                 testAccuracy: model.accuracy(on: testSet, sampleCount: sampleCount))
         return (record, monotonicSeconds() - t0)
     }
-}
-
-/// Evaluations on their own serial queue, each on a copy of the model taken when it was submitted (the
-/// copy shares the weights until the next update writes them).
-private final class BackgroundEvaluations: Sendable {
-    private let queue = DispatchQueue(label: "dlfs.evaluation")
-    private let group = DispatchGroup()
-    // NSLock (pthread) rather than Synchronization's Mutex, which ThreadSanitizer cannot follow on Linux.
-    private nonisolated(unsafe) var results: [Int: (record: EpochRecord, seconds: Double)] = [:]
-    private let lock = NSLock()
-
-    func submit<Scalar>(_ model: Sequential<Scalar>, epoch: Int, iteration: Int, _ evaluation: Evaluation) {
-        queue.async(group: group) { [self] in
-            let result = evaluation.run(model, epoch: epoch, iteration: iteration)
-            lock.withLock { results[epoch] = result }
-        }
-    }
-
-    /// The finished evaluations numbered `next`, `next + 1`, … up to the first still running.
-    func finished(from next: Int) -> [(record: EpochRecord, seconds: Double)] {
-        lock.withLock {
-            var out: [(record: EpochRecord, seconds: Double)] = []
-            while let result = results.removeValue(forKey: next + out.count) { out.append(result) }
-            return out
-        }
-    }
-
-    func waitForAll() { group.wait() }
 }
 
 private func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }

@@ -46,4 +46,38 @@ struct Chapter5Tests {
         #expect(history.epochs.count == 1 && history.epochs[0].testAccuracy < 0.3)
         #expect(history.finalTestAccuracy > 0.75, "\(history.finalTestAccuracy)")
     }
+
+    @Test("A loop of one's own with its evaluations in the background: three lines, in order")
+    func backgroundEvaluation() throws {
+        try DocumentationData.requireFashionMNIST()
+        var rng = SeededGenerator(seed: 7)
+        let data = try Dataset.load(.fashionMNIST)
+        let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
+        var net = Sequential<Float>.twoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10,
+                                                activation: .relu, using: &rng)
+        var sgd = SGD<Float>(learningRate: 0.1)
+        let evaluator = BackgroundEvaluator<(train: Double, test: Double)>()
+        var accuracies: [(train: Double, test: Double)] = []
+        for i in 0..<600 {
+            let batchMask = (0..<100).map { _ in Int.random(in: 0..<trainSet.count, using: &rng) }
+            let batch = trainSet.tensors(rows: batchMask)
+            ComputeThreads.withLimit(1) {
+                let (_, gradients) = net.lossAndGradient(batch.images, batch.labels)
+                sgd.update(&net, with: gradients)
+            }
+            if i % 200 == 0 {
+                evaluator.submit(net) { net in
+                    (net.accuracy(on: trainSet, sampleCount: 1000), net.accuracy(on: testSet, sampleCount: 1000))
+                }
+            }
+            accuracies += evaluator.takeFinished()
+        }
+        accuracies += evaluator.waitForAll()
+        for (train, test) in accuracies {
+            print("train acc, test acc | \(train), \(test)")
+        }
+        // In order: after the first step the net guesses, by iteration 400 it has learnt.
+        #expect(accuracies.count == 3, "\(accuracies)")
+        #expect(accuracies[0].test < 0.3 && accuracies[2].test > 0.7 && accuracies[2].train > 0.7, "\(accuracies)")
+    }
 }

@@ -4,9 +4,10 @@ import Foundation
 
 /// `external-bench ops [--samples N]`: each hot operation called from this package and from inside DLFS,
 /// alternately, on one thread, as a JSON object of median microseconds. `external-bench loop [--data-dir D]
-/// [--threads N] [--image-set]`: the book's chapter-5 training loop written here as a user writes it, as JSON seconds
-/// and accuracies (`--threads 1` to compare with `dlfs train --threads 1`, which then evaluates in line too;
-/// `--image-set` for batches drawn as `dlfs train` draws them, see `LoopData`).
+/// [--threads N] [--image-set] [--background-evaluation]`: the book's chapter-5 training loop written here as a
+/// user writes it, as JSON seconds and accuracies (`--threads 1` to compare with `dlfs train --threads 1`, which
+/// then evaluates in line too; `--image-set` for batches drawn as `dlfs train` draws them, see `LoopData`;
+/// `--background-evaluation` for the evaluations on another thread, as `dlfs train` runs them, see `trainingLoop`).
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[$0 + 1] : nil }
@@ -64,7 +65,7 @@ func operations() {
 struct LoopData {
     var trainCount: Int
     var batch: ([Int]) -> (x: Tensor<Float>, t: [Int])
-    var accuracies: (Sequential<Float>) -> (train: Double, test: Double)
+    var accuracies: @Sendable (Sequential<Float>) -> (train: Double, test: Double)
 
     init(imageSets: Bool) throws {
         if imageSets {
@@ -84,14 +85,17 @@ struct LoopData {
 }
 
 /// The book's `train_neuralnet.py` (chapter 5) on Fashion-MNIST, float32: 10,000 iterations of a batch of
-/// 100 drawn with replacement, SGD with learning rate 0.1, train and test accuracy once an epoch.
-func trainingLoop(_ data: LoopData) {
+/// 100 drawn with replacement, SGD with learning rate 0.1, train and test accuracy once an epoch. With
+/// `backgroundEvaluation`, as the DocC chapter-5 article shows: the steps on one compute thread and each
+/// epoch's accuracies by a `BackgroundEvaluator` (on another thread when there are two).
+func trainingLoop(_ data: LoopData, backgroundEvaluation: Bool) {
     var rng = SeededGenerator(seed: 42)
     var net = Sequential<Float>.twoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10, activation: .relu, using: &rng)
     var optimizer = SGD<Float>(learningRate: 0.1)
     let (iterations, trainSize, batchSize) = (10_000, data.trainCount, 100)
     let iterationsPerEpoch = max(trainSize / batchSize, 1)
-    var epochs: [[String: Double]] = []
+    let evaluator = backgroundEvaluation ? BackgroundEvaluator<(train: Double, test: Double)>() : nil
+    var accuracies: [(train: Double, test: Double)] = []
     var lastLoss: Float = 0
     var stepSeconds = 0.0  // not the book's: the steps without the evaluations, as `dlfs train` reports them
     let start = Date()
@@ -99,24 +103,33 @@ func trainingLoop(_ data: LoopData) {
         let stepStart = Date()
         let batchMask = (0..<batchSize).map { _ in rng.nextIndex(below: trainSize) }
         let (xBatch, tBatch) = data.batch(batchMask)
-        let (loss, gradients) = net.lossAndGradient(xBatch, .indices(tBatch))
-        optimizer.update(&net, with: gradients)
-        lastLoss = loss
+        func step() {
+            let (loss, gradients) = net.lossAndGradient(xBatch, .indices(tBatch))
+            optimizer.update(&net, with: gradients)
+            lastLoss = loss
+        }
+        if evaluator != nil { ComputeThreads.withLimit(1, step) } else { step() }
         stepSeconds += Date().timeIntervalSince(stepStart)
-        if i % iterationsPerEpoch == 0 {
-            let (trainAccuracy, testAccuracy) = data.accuracies(net)
-            epochs.append(["trainAccuracy": trainAccuracy, "testAccuracy": testAccuracy])
+        if let evaluator {
+            if i % iterationsPerEpoch == 0 { evaluator.submit(net, data.accuracies) }
+            accuracies += evaluator.takeFinished()
+        } else if i % iterationsPerEpoch == 0 {
+            accuracies.append(data.accuracies(net))
         }
     }
+    if let evaluator { accuracies += evaluator.waitForAll() }
     let seconds = Date().timeIntervalSince(start)
-    printJSON(["seconds": seconds, "stepSeconds": stepSeconds, "epochs": epochs, "lastLoss": Double(lastLoss),
-               "testAccuracy": data.accuracies(net).test])
+    printJSON(["seconds": seconds, "stepSeconds": stepSeconds, "lastLoss": Double(lastLoss),
+               "epochs": accuracies.map { ["trainAccuracy": $0.train, "testAccuracy": $0.test] },
+               "backgroundEvaluation": evaluator?.runsInBackground ?? false, "testAccuracy": data.accuracies(net).test])
 }
 
 switch arguments.first {
 case "ops": operations()
-case "loop": trainingLoop(try LoopData(imageSets: arguments.contains("--image-set")))
+case "loop":
+    trainingLoop(try LoopData(imageSets: arguments.contains("--image-set")),
+                 backgroundEvaluation: arguments.contains("--background-evaluation"))
 default:
-    print("usage: external-bench ops [--samples N] | loop [--data-dir D] [--threads N] [--image-set]")
+    print("usage: external-bench ops [--samples N] | loop [--data-dir D] [--threads N] [--image-set] [--background-evaluation]")
     exit(2)
 }
