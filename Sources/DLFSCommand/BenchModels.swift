@@ -9,19 +9,12 @@ struct BenchInfer: AsyncParsableCommand {
 
     @Option(help: "The weights (sample_weight.pkl or safetensors).")
     var weights: String
-    @Option(help: "A directory holding the MNIST test files.")
-    var dataDir: String?
-    @Option(help: "Images per batch.")
-    var batchSize = 100
-    @Flag(help: "Print one JSON object.")
-    var json = false
-
-    func validate() throws {
-        try requireAtLeastOne(batchSize, "--batch-size")
-    }
+    @OptionGroup var bench: BenchOptions
 
     func run() async throws {
-        let (_, net, images, labels) = try await Infer.load(weights: weights, dataset: "mnist", dataDir: dataDir, normalize: true)
+        let (_, net, images, labels) = try await Infer.load(weights: weights, dataset: "mnist", dataDir: bench.dataDir,
+                                                            normalize: true)
+        let batchSize = bench.batchSize
         try checkBatchSize(batchSize, fitsIn: labels.count, "images of mnist test")
         var batched: [Int] = []
         let single = Timing.median { _ = net.classify(images, batchSize: 1) }
@@ -31,7 +24,7 @@ struct BenchInfer: AsyncParsableCommand {
             "imagesPerSecondSingle": Double(labels.count) / single, "imagesPerSecondBatch": Double(labels.count) / batch,
             "accuracy": Double(zip(batched, labels).count { $0 == $1 }) / Double(labels.count),
         ])
-        try figures.emit(json: json) {
+        try figures.emit(json: bench.json) {
             "batch 1: \(String(format: "%.2f", single * 1e3)) ms for \(labels.count) images (\(String(format: "%.2f", single / Double(labels.count) * 1e6)) µs each); "
                 + "batch \(batchSize): \(String(format: "%.2f", batch * 1e3)) ms; speed-up \(String(format: "%.1f", single / batch))x"
         }
@@ -44,27 +37,21 @@ struct BenchTrain: AsyncParsableCommand {
 
     @Option(help: "The dataset.")
     var dataset = "fashion-mnist"
-    @Option(help: "A directory holding the IDX files.")
-    var dataDir: String?
     @Option(parsing: .unconditional, help: "Timed SGD steps.")
     var iters = 1000
-    @Option(parsing: .unconditional, help: "Images per batch.")
-    var batchSize = 100
     @Option(help: "float32 or float64.")
     var dtype: Train.DType = .float32
-    @Flag(help: "Print one JSON object.")
-    var json = false
+    @OptionGroup var bench: BenchOptions
 
     func validate() throws {
         try requireCount(iters, "--iters", atMost: maximumIterations)
-        try requireAtLeastOne(batchSize, "--batch-size")
     }
 
     func run() async throws {
         let info = try DatasetInfo.named(dataset)
-        let data = try await Dataset.load(info, dataDir: dataDir)
+        let data = try await Dataset.load(info, dataDir: bench.dataDir)
         let (trainSet, testSet) = (try data.split(.train), try data.split(.test))
-        try checkBatchSize(batchSize, fitsIn: trainSet.count, "training images of \(info.name)")
+        try checkBatchSize(bench.batchSize, fitsIn: trainSet.count, "training images of \(info.name)")
         switch dtype {
         case .float32: try measure(Float.self, trainSet, testSet)
         case .float64: try measure(Double.self, trainSet, testSet)
@@ -72,6 +59,7 @@ struct BenchTrain: AsyncParsableCommand {
     }
 
     private func measure<S: TensorScalar>(_: S.Type, _ trainSet: ImageSet, _ testSet: ImageSet) throws {
+        let batchSize = bench.batchSize
         var rng = SeededGenerator(seed: 42)
         var net = Sequential<S>.twoLayerNet(inputSize: trainSet.featureCount, hiddenSize: 50, outputSize: trainSet.classCount, using: &rng)
         var optimizer = SGD<S>(learningRate: 0.1)
@@ -87,7 +75,7 @@ struct BenchTrain: AsyncParsableCommand {
             "iterationsPerSecond": Double(iters) / stepSeconds, "trainImagesPerSecond": Double(iters * batchSize) / stepSeconds,
             "evaluationSeconds": evaluation, "evaluationImagesPerSecond": evaluated / evaluation,
         ])
-        try figures.emit(json: json) {
+        try figures.emit(json: bench.json) {
             "\(iters) steps of batch \(batchSize) in \(String(format: "%.3f", stepSeconds)) s (\(Int(Double(iters) / stepSeconds)) it/s); "
                 + "one evaluation of \(Int(evaluated)) images in \(String(format: "%.3f", evaluation)) s (\(Int(evaluated / evaluation)) images/s)"
         }
@@ -100,20 +88,12 @@ struct BenchNumgrad: AsyncParsableCommand {
 
     @Option(help: "The dataset.")
     var dataset = "fashion-mnist"
-    @Option(help: "A directory holding the IDX files.")
-    var dataDir: String?
-    @Option(help: "Images in the batch.")
-    var batchSize = 100
-    @Flag(help: "Print one JSON object.")
-    var json = false
-
-    func validate() throws {
-        try requireAtLeastOne(batchSize, "--batch-size")
-    }
+    @OptionGroup var bench: BenchOptions
 
     func run() async throws {
         let info = try DatasetInfo.named(dataset)
-        let set = try Dataset.load(info, split: .train, dataDir: dataDir)
+        let set = try Dataset.load(info, split: .train, dataDir: bench.dataDir)
+        let batchSize = bench.batchSize
         try checkBatchSize(batchSize, fitsIn: set.count, "training images of \(info.name)")
         let x = set.tensors(rows: 0..<batchSize).images.converted(to: Double.self)
         let t = Labels<Double>.indices(set.labels.prefix(batchSize).map(Int.init))
@@ -129,10 +109,24 @@ struct BenchNumgrad: AsyncParsableCommand {
             "batchSize": Double(batchSize), "parameters": Double(net.parameters.tensors.map(\.count).reduce(0, +)),
             "maxAbsDiffToBackprop": maxDiff,
         ])
-        try figures.emit(json: json) {
+        try figures.emit(json: bench.json) {
             "numerical gradient of \(Int(figures.extra["parameters"]!)) parameters, batch \(batchSize): \(String(format: "%.3f", seconds)) s "
                 + "(max |numerical − backprop| \(String(format: "%.1e", maxDiff)))"
         }
+    }
+}
+
+/// `--data-dir`, `--batch-size` and `--json`, which the benchmarks of a network share.
+struct BenchOptions: ParsableArguments {
+    @Option(help: "A directory holding the IDX files.")
+    var dataDir: String?
+    @Option(parsing: .unconditional, help: "Images per batch.")
+    var batchSize = 100
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        try requireAtLeastOne(batchSize, "--batch-size")
     }
 }
 

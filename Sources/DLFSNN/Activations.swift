@@ -1,7 +1,8 @@
 import DLFSCore
 
 /// An elementwise activation: y = f(x), and ∂L/∂x from ∂L/∂y and the output y, which is all the backward
-/// pass keeps. Adding an activation is one of these and a `LayerSpec` case.
+/// pass keeps. Adding an activation is one of these, with `apply` a function of Functions.swift specialised
+/// there, its two lines in `ElementwiseActivation.backward`'s list and a `LayerSpec` case.
 public protocol ActivationFunction: Sendable {
     /// f over every element, in place when the caller hands over the only reference to `x`.
     static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S>
@@ -31,8 +32,8 @@ public enum SigmoidFunction: ActivationFunction {
 
 /// out = tanh(x). Backward: dx = dout · (1 − out²).
 public enum TanhFunction: ActivationFunction {
-    /// The layer's forward function, tanh element by element.
-    @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { x.map { S.tanh($0) } }
+    /// The layer's forward function, `tanh`.
+    @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { tanh(consume x) }
     /// dout · (1 − y²), from the output y.
     @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { dout * (1 - y * y) }
     public static var spec: LayerSpec { .tanh }
@@ -44,18 +45,14 @@ public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFu
     /// A layer with nothing to learn.
     public init() {}
 
-    @_specialize(where Scalar == Float, Function == ReLUFunction)
-    @_specialize(where Scalar == Double, Function == ReLUFunction)
-    @_specialize(where Scalar == Float, Function == SigmoidFunction)
-    @_specialize(where Scalar == Double, Function == SigmoidFunction)
-    @_specialize(where Scalar == Float, Function == TanhFunction)
-    @_specialize(where Scalar == Double, Function == TanhFunction)
+    /// f is one of Functions.swift's, compiled there for Float and Double, so this needs no specialising.
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
         let y = Function.apply(consume x)
         out = y
         return y
     }
 
+    /// Compiled for each activation and scalar type, so that `inputGradient` is inlined into the loop.
     @_specialize(where Scalar == Float, Function == ReLUFunction)
     @_specialize(where Scalar == Double, Function == ReLUFunction)
     @_specialize(where Scalar == Float, Function == SigmoidFunction)

@@ -9,7 +9,7 @@ import DLFSCore
 /// colᵀ gives (FN, N·OH·OW), and one pass moves each filter's run of OH·OW values to its image while
 /// adding the bias. Backward, with doutᵀ (FN, N·OH·OW): db = Σ_columns doutᵀ, dW = doutᵀ · col,
 /// dcolᵀ = Wᵀ · doutᵀ, dx = col2im(dcolᵀ).
-public struct Convolution<Scalar: TensorScalar>: Layer {
+public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     /// The filters, (FN, C, FH, FW).
     public var W: Tensor<Scalar>
     /// One bias per filter.
@@ -17,9 +17,9 @@ public struct Convolution<Scalar: TensorScalar>: Layer {
     /// The step between windows and the zeros added around each image.
     public let stride: Int, pad: Int
     /// ∂L/∂W from the last backward pass.
-    public private(set) var dW: Tensor<Scalar>
+    public var dW: Tensor<Scalar>
     /// ∂L/∂b from the last backward pass.
-    public private(set) var db: Tensor<Scalar>
+    public var db: Tensor<Scalar>
     /// colᵀ of the last forward, which backward needs and then overwrites with dcolᵀ; with the GEMM's output
     /// and doutᵀ, kept as workspaces for the next call of the same batch size.
     private var col: Tensor<Scalar>?
@@ -29,7 +29,7 @@ public struct Convolution<Scalar: TensorScalar>: Layer {
 
     /// A convolution with given filters (FN, C, FH, FW) and biases (FN).
     public init(W: Tensor<Scalar>, b: Tensor<Scalar>, stride: Int = 1, pad: Int = 0) {
-        precondition(W.rank == 4 && b.shape == [W.shape[0]], "Convolution: W \(W.shape) and b \(b.shape) do not fit")
+        Self.checkShapes(W: W, b: b)
         precondition(stride > 0 && pad >= 0, "Convolution: stride \(stride) must be ≥ 1 and pad \(pad) ≥ 0")
         self.W = W; self.b = b; self.stride = stride; self.pad = pad
         dW = .zeros(W.shape); db = .zeros(b.shape)
@@ -120,15 +120,9 @@ public struct Convolution<Scalar: TensorScalar>: Layer {
         return col2imTransposed(col, batch: n, g)
     }
 
-    public var parameterNames: [String] { ["W", "b"] }
-    public var parameters: [Tensor<Scalar>] { [W, b] }
-    public var gradients: [Tensor<Scalar>] { [dW, db] }
-
-    public mutating func updateParameters(_ body: (Int, inout Tensor<Scalar>, Tensor<Scalar>) -> Void) {
-        body(0, &W, dW)
-        body(1, &b, db)
+    /// W must be (FN, C, FH, FW) and b (FN).
+    public static func checkShapes(W: Tensor<Scalar>, b: Tensor<Scalar>) {
         precondition(W.rank == 4 && b.shape == [W.shape[0]], "Convolution: W \(W.shape) and b \(b.shape) do not fit")
-        if dW.shape != W.shape { dW = .zeros(W.shape); db = .zeros(b.shape) }
     }
 
     public var spec: LayerSpec {

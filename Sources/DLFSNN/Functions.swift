@@ -25,6 +25,11 @@ public func relu<S>(_ x: consuming Tensor<S>) -> Tensor<S> {
     return y
 }
 
+/// tanh of every element.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+public func tanh<S>(_ x: Tensor<S>) -> Tensor<S> { x.map { S.tanh($0) } }
+
 /// Softmax of each row (or of a vector): exp(x − max) / Σ exp(x − max). Subtracting the row maximum keeps
 /// exp from overflowing (the book's `softmax` in `common/functions.py`) without changing the result.
 @_specialize(where S == Float)

@@ -62,6 +62,35 @@ extension Layer {
     }
 }
 
+/// A layer that learns a weight W and a bias b, the book's `params['W']` and `params['b']`: `Affine` and
+/// `Convolution`. Their `Layer` parameter plumbing, written once here.
+public protocol WeightBiasLayer: Layer {
+    /// The weights.
+    var W: Tensor<Scalar> { get set }
+    /// The bias.
+    var b: Tensor<Scalar> { get set }
+    /// ∂L/∂W from the last backward pass.
+    var dW: Tensor<Scalar> { get set }
+    /// ∂L/∂b from the last backward pass.
+    var db: Tensor<Scalar> { get set }
+    /// Traps, naming the layer, unless W and b have shapes that fit each other and the layer.
+    static func checkShapes(W: Tensor<Scalar>, b: Tensor<Scalar>)
+}
+
+extension WeightBiasLayer {
+    public var parameterNames: [String] { ["W", "b"] }
+    public var parameters: [Tensor<Scalar>] { [W, b] }
+    public var gradients: [Tensor<Scalar>] { [dW, db] }
+
+    /// Hands W and b to `body`; when it gave them new shapes (a loader), the gradients restart as zeros of those.
+    public mutating func updateParameters(_ body: (Int, inout Tensor<Scalar>, Tensor<Scalar>) -> Void) {
+        body(0, &W, dW)
+        body(1, &b, db)
+        Self.checkShapes(W: W, b: b)
+        if dW.shape != W.shape { dW = .zeros(W.shape); db = .zeros(b.shape) }
+    }
+}
+
 /// A layer's kind and sizes, as a model file records its architecture: `affine 784 50`, `relu`,
 /// `batch-norm 100`, `dropout 0.15`, `conv 30 1 5 5 stride 1 pad 0` (filters, channels, filter height and
 /// width), `max-pool 2 2 stride 2 pad 0` (window height and width).

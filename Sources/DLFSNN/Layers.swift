@@ -2,22 +2,22 @@ import DLFSCore
 
 /// out = x · W + b: x is (n, inputs) (or (n, …), flattened as the book's `Affine` does), W (inputs,
 /// outputs), b (outputs). Backward: dW = xᵀ · dout, db = Σ_rows dout, dx = dout · Wᵀ (in x's shape).
-public struct Affine<Scalar: TensorScalar>: Layer {
+public struct Affine<Scalar: TensorScalar>: WeightBiasLayer {
     /// The weights, (inputs, outputs).
     public var W: Tensor<Scalar>
     /// The bias, one per output.
     public var b: Tensor<Scalar>
     /// ∂L/∂W from the last backward pass.
-    public private(set) var dW: Tensor<Scalar>
+    public var dW: Tensor<Scalar>
     /// ∂L/∂b from the last backward pass.
-    public private(set) var db: Tensor<Scalar>
+    public var db: Tensor<Scalar>
     /// The last input as a matrix, and its shape before flattening.
     private var x: Tensor<Scalar>?
     private var inputShape: [Int] = []
 
     /// An affine layer with given weights (inputs, outputs) and bias (outputs).
     public init(W: Tensor<Scalar>, b: Tensor<Scalar>) {
-        precondition(W.rank == 2 && b.shape == [W.shape[1]], "Affine: W \(W.shape) and b \(b.shape) do not fit")
+        Self.checkShapes(W: W, b: b)
         self.W = W; self.b = b
         dW = .zeros(W.shape); db = .zeros(b.shape)
     }
@@ -62,15 +62,9 @@ public struct Affine<Scalar: TensorScalar>: Layer {
         return needsInputGradient ? dout.matmulTransposed(W).reshaped(inputShape) : nil
     }
 
-    public var parameterNames: [String] { ["W", "b"] }
-    public var parameters: [Tensor<Scalar>] { [W, b] }
-    public var gradients: [Tensor<Scalar>] { [dW, db] }
-
-    public mutating func updateParameters(_ body: (Int, inout Tensor<Scalar>, Tensor<Scalar>) -> Void) {
-        body(0, &W, dW)
-        body(1, &b, db)
+    /// W must be (inputs, outputs) and b (outputs).
+    public static func checkShapes(W: Tensor<Scalar>, b: Tensor<Scalar>) {
         precondition(W.rank == 2 && b.shape == [W.shape[1]], "Affine: W \(W.shape) and b \(b.shape) do not fit")
-        if dW.shape != W.shape { dW = .zeros(W.shape); db = .zeros(b.shape) }
     }
 
     public var spec: LayerSpec { .affine(inputs: inputs, outputs: outputs) }

@@ -32,18 +32,15 @@ struct OverfitDropout: AsyncParsableCommand {
 
     func run() async throws {
         let url = try options.start()
-        let (trainSet, testSet, info) = try await overfit.load(source)
-        let seeds = runSeeds(options.seed, count: 2)
-        var rng = SeededGenerator(seed: seeds[0])
-        var model = Sequential<Float>.multiLayerNet(
-            inputSize: trainSet.featureCount, hiddenSizes: OverfitOptions.hiddenSizes, outputSize: info.classCount,
-            weightInit: .he, dropout: dropoutRatio > 0 ? dropoutRatio : nil, using: &rng)
+        let (trainSet, testSet, info, net, trainingSeed) = try await overfit.setUp(source, seed: options.seed,
+                                                                                   dropout: dropoutRatio > 0 ? dropoutRatio : nil)
+        var model = net
         let training = EpochTraining(epochs: epochs, ending: .afterLastEpoch, lossAfterUpdate: true)
         // Epoch lines as they come; with --verbose everything at the end, each loss line before its epoch line.
         let observer = TrainingObserver(epochDone: { record in
             if !verbose { options.say(Self.epochLine(record)) }
         })
-        let history = try training.run(&model, .sgd, learningRate: 0.01, on: trainSet, test: testSet, seed: seeds[1],
+        let history = try training.run(&model, .sgd, learningRate: 0.01, on: trainSet, test: testSet, seed: trainingSeed,
                                        observer: observer)
         if verbose && !options.json {
             let epochsByIteration = Dictionary(uniqueKeysWithValues: history.epochs.map { ($0.iteration, $0) })

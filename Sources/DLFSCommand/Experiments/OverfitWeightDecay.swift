@@ -29,17 +29,14 @@ struct OverfitWeightDecay: AsyncParsableCommand {
 
     func run() async throws {
         let url = try options.start()
-        let (trainSet, testSet, info) = try await overfit.load(source)
-        let seeds = runSeeds(options.seed, count: 2)
-        var rng = SeededGenerator(seed: seeds[0])
-        var model = Sequential<Float>.multiLayerNet(
-            inputSize: trainSet.featureCount, hiddenSizes: OverfitOptions.hiddenSizes, outputSize: info.classCount,
-            weightInit: .he, weightDecay: weightDecay, using: &rng)
+        let (trainSet, testSet, info, net, trainingSeed) = try await overfit.setUp(source, seed: options.seed,
+                                                                                   weightDecay: weightDecay)
+        var model = net
         let observer = TrainingObserver(epochDone: { record in
             options.say("epoch:\(record.epoch), train acc:\(record.trainAccuracy), test acc:\(record.testAccuracy)")
         })
         let history = try EpochTraining(epochs: epochs).run(&model, .sgd, learningRate: 0.01, on: trainSet, test: testSet,
-                                                            seed: seeds[1], observer: observer)
+                                                            seed: trainingSeed, observer: observer)
         if options.json {
             try printJSON(OverfitReport(experiment: "overfit-weight-decay", dataset: info.name, seed: options.seed,
                                         trainSize: trainSet.count, testSize: testSet.count, weightDecay: weightDecay,
@@ -65,11 +62,20 @@ struct OverfitOptions: ParsableArguments {
         if let testSize { try requireAtLeastOne(testSize, "--test-size") }
     }
 
-    func load(_ source: DatasetOptions) async throws -> (train: ImageSet, test: ImageSet, info: DatasetInfo) {
+    /// The scripts' data and net, the 6 × 100 ReLU net with He weights and the given weight decay or dropout,
+    /// and the seed of the training run that follows (both seeds drawn from the experiment's `seed`).
+    func setUp(_ source: DatasetOptions, seed: UInt64, weightDecay: Double = 0, dropout: Double? = nil) async throws
+        -> (train: ImageSet, test: ImageSet, info: DatasetInfo, model: Sequential<Float>, trainingSeed: UInt64) {
         let data = try await ExperimentData.load(source)
         let testCount = min(testSize ?? data.test.count, data.test.count)
-        return (try data.trainingPrefix(trainSize), testCount == data.test.count ? data.test : data.test.subset(0..<testCount),
-                data.info)
+        let trainSet = try data.trainingPrefix(trainSize)
+        let testSet = testCount == data.test.count ? data.test : data.test.subset(0..<testCount)
+        let seeds = runSeeds(seed, count: 2)
+        var rng = SeededGenerator(seed: seeds[0])
+        let model = Sequential<Float>.multiLayerNet(
+            inputSize: trainSet.featureCount, hiddenSizes: Self.hiddenSizes, outputSize: data.info.classCount,
+            weightInit: .he, dropout: dropout, weightDecay: weightDecay, using: &rng)
+        return (trainSet, testSet, data.info, model, seeds[1])
     }
 
     /// The scripts' figure: train and test accuracy per epoch on 0…1, the legend at the lower right.

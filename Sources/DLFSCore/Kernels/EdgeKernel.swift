@@ -119,8 +119,6 @@ extension SIMD {
 
 /// Packs depths p0..<p0+kc of columns j0..<j0+w of op(B) transposed: column j at dst + (j - j0)·kc.
 @inline(__always)
-@_specialize(where S == Float)
-@_specialize(where S == Double)
 func packBTransposed<S: TensorScalar>(
     _ b: UnsafePointer<S>, ldb: Int, transposed: Bool,
     depths p0: Int, _ kc: Int, columns j0: Int, _ w: Int, into dst: UnsafeMutablePointer<S>

@@ -64,18 +64,8 @@ public func im2colReference<S: TensorScalar>(_ x: Tensor<S>, _ g: WindowGeometry
     let img = x.zeroPadded(g.pad)
     // col6[n, c, fy, fx, oy, ox] = img[n, c, fy + stride·oy, fx + stride·ox]: the book's strided slices.
     var col6 = Tensor<S>.zeros([n, g.channels, g.windowHeight, g.windowWidth, g.outputHeight, g.outputWidth])
-    for i in 0..<n {
-        for c in 0..<g.channels {
-            for fy in 0..<g.windowHeight {
-                for fx in 0..<g.windowWidth {
-                    for oy in 0..<g.outputHeight {
-                        for ox in 0..<g.outputWidth {
-                            col6[i, c, fy, fx, oy, ox] = img[i, c, fy + g.stride * oy, fx + g.stride * ox]
-                        }
-                    }
-                }
-            }
-        }
+    forEachWindowTap(n, g) { i, c, fy, fx, oy, ox in
+        col6[i, c, fy, fx, oy, ox] = img[i, c, fy + g.stride * oy, fx + g.stride * ox]
     }
     return col6.transposed(axes: [0, 4, 5, 1, 2, 3]).reshaped([n * g.positions, g.patchSize])
 }
@@ -89,18 +79,8 @@ public func col2imReference<S: TensorScalar>(_ col: Tensor<S>, batch n: Int, _ g
     // The book's padded canvas has stride − 1 spare rows and columns, which no window reaches.
     let paddedHeight = g.height + 2 * g.pad + g.stride - 1, paddedWidth = g.width + 2 * g.pad + g.stride - 1
     var img = Tensor<S>.zeros([n, g.channels, paddedHeight, paddedWidth])
-    for i in 0..<n {
-        for c in 0..<g.channels {
-            for fy in 0..<g.windowHeight {
-                for fx in 0..<g.windowWidth {
-                    for oy in 0..<g.outputHeight {
-                        for ox in 0..<g.outputWidth {
-                            img[i, c, fy + g.stride * oy, fx + g.stride * ox] += col6[i, c, fy, fx, oy, ox]
-                        }
-                    }
-                }
-            }
-        }
+    forEachWindowTap(n, g) { i, c, fy, fx, oy, ox in
+        img[i, c, fy + g.stride * oy, fx + g.stride * ox] += col6[i, c, fy, fx, oy, ox]
     }
     var dx = Tensor<S>.zeros([n, g.channels, g.height, g.width])
     for i in 0..<n {
@@ -111,6 +91,22 @@ public func col2imReference<S: TensorScalar>(_ col: Tensor<S>, batch n: Int, _ g
         }
     }
     return dx
+}
+
+/// The six loops of the book's im2col and col2im: `body(i, c, fy, fx, oy, ox)` for each image i, channel c,
+/// window offset (fy, fx) and window position (oy, ox), which meet at input pixel (fy + s·oy, fx + s·ox).
+private func forEachWindowTap(_ n: Int, _ g: WindowGeometry, _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+    for i in 0..<n {
+        for c in 0..<g.channels {
+            for fy in 0..<g.windowHeight {
+                for fx in 0..<g.windowWidth {
+                    for oy in 0..<g.outputHeight {
+                        for ox in 0..<g.outputWidth { body(i, c, fy, fx, oy, ox) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 // MARK: - The fast pair: colᵀ (C·FH·FW, N·OH·OW)
@@ -144,20 +140,10 @@ public func col2imTransposed<S: TensorScalar>(_ col: Tensor<S>, batch n: Int, _ 
 /// threads: each reads its plane once, while it is in L1, and writes FH·FW runs of OH·OW values.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-public func im2colTransposed<S: TensorScalar>(
-    _ x: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry, into col: UnsafeMutablePointer<S>,
-    threads: Int = ComputeThreads.count
-) {
-    let columns = n * g.positions
-    forEachPlane(n, g, threads: threads) { image, c in
-        let plane = x + (image * g.channels + c) * g.planeSize
-        for fy in 0..<g.windowHeight {
-            for fx in 0..<g.windowWidth {
-                let row = (c * g.windowHeight + fy) * g.windowWidth + fx
-                let target = col + row * columns + image * g.positions
-                copyWindowRows(plane, g, fy: fy, fx: fx, into: target)
-            }
-        }
+public func im2colTransposed<S: TensorScalar>(_ x: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry,
+                                              into col: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count) {
+    forEachWindowRun(n, g, threads: threads) { plane, run, fy, fx in
+        copyWindowRows(x + plane, g, fy: fy, fx: fx, into: col + run)
     }
 }
 
@@ -165,20 +151,10 @@ public func im2colTransposed<S: TensorScalar>(
 /// so threads write disjoint planes.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-public func col2imTransposed<S: TensorScalar>(
-    _ col: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry, into dx: UnsafeMutablePointer<S>,
-    threads: Int = ComputeThreads.count
-) {
-    let columns = n * g.positions
-    forEachPlane(n, g, threads: threads) { image, c in
-        let plane = dx + (image * g.channels + c) * g.planeSize
-        plane.update(repeating: 0, count: g.planeSize)
-        for fy in 0..<g.windowHeight {
-            for fx in 0..<g.windowWidth {
-                let row = (c * g.windowHeight + fy) * g.windowWidth + fx
-                addWindowRows(col + row * columns + image * g.positions, g, fy: fy, fx: fx, into: plane)
-            }
-        }
+public func col2imTransposed<S: TensorScalar>(_ col: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry,
+                                              into dx: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count) {
+    forEachWindowRun(n, g, threads: threads, startingPlane: { (dx + $0).update(repeating: 0, count: g.planeSize) }) {
+        plane, run, fy, fx in addWindowRows(col + run, g, fy: fy, fx: fx, into: dx + plane)
     }
 }
 
@@ -253,15 +229,29 @@ extension WindowGeometry {
     }
 }
 
-/// Calls `body(image, channel)` for the N·C planes, split into contiguous shares among the threads when
-/// there is enough work to pay for waking them.
+/// The walk that im2col and col2im share: for each (n, c) plane of the images, `startingPlane(plane)`, then
+/// `body(plane, run, fy, fx)` for each window offset (fy, fx), where `plane` is the offset of that plane in
+/// (N, C, H, W) and `run` the offset in colᵀ of row (c, fy, fx)'s OH·OW values for image n. The planes are
+/// split into contiguous shares among the threads when there is enough work to pay for waking them.
 @inline(__always)
-private func forEachPlane(_ n: Int, _ g: WindowGeometry, threads: Int, _ body: (_ image: Int, _ channel: Int) -> Void) {
-    let planes = n * g.channels
+private func forEachWindowRun(
+    _ n: Int, _ g: WindowGeometry, threads: Int, startingPlane: (_ plane: Int) -> Void = { _ in },
+    _ body: (_ plane: Int, _ run: Int, _ fy: Int, _ fx: Int) -> Void
+) {
+    let (planes, columns) = (n * g.channels, n * g.positions)
     let work = planes * g.positions * g.windowHeight * g.windowWidth
     let parts = work < 65_536 ? 1 : Swift.max(1, Swift.min(threads, planes))
     let share = (planes + parts - 1) / parts
     parallelFor(parts) { part in
-        for p in (part * share)..<Swift.min(planes, (part + 1) * share) { body(p / g.channels, p % g.channels) }
+        for p in (part * share)..<Swift.min(planes, (part + 1) * share) {
+            let (image, c, plane) = (p / g.channels, p % g.channels, p * g.planeSize)
+            startingPlane(plane)
+            for fy in 0..<g.windowHeight {
+                for fx in 0..<g.windowWidth {
+                    let row = (c * g.windowHeight + fy) * g.windowWidth + fx
+                    body(plane, row * columns + image * g.positions, fy, fx)
+                }
+            }
+        }
     }
 }

@@ -62,8 +62,6 @@ final class PackBuffers: @unchecked Sendable {
 /// Packs rows i0..<i0+mc, depths p0..<p0+kc of op(A) into MR-row slivers: sliver s holds, for each depth
 /// p, the MR values A(i0 + s·MR + r, p0 + p). Rows past the edge are zero, so every sliver is full.
 @inline(__always)
-@_specialize(where S == Float)
-@_specialize(where S == Double)
 func packA<S: TensorScalar>(
     _ a: UnsafePointer<S>, lda: Int, transposed: Bool,
     rows i0: Int, _ mc: Int, depths p0: Int, _ kc: Int, into dst: UnsafeMutablePointer<S>
@@ -98,8 +96,6 @@ func packA<S: TensorScalar>(
 /// Packs depths p0..<p0+kc, columns j0..<j0+nc of op(B) into NR-column slivers: sliver s holds, for each
 /// depth p, the NR values B(p0 + p, j0 + s·NR + c). Columns past the edge are zero.
 @inline(__always)
-@_specialize(where S == Float)
-@_specialize(where S == Double)
 func packB<S: TensorScalar>(
     _ b: UnsafePointer<S>, ldb: Int, transposed: Bool,
     depths p0: Int, _ kc: Int, columns j0: Int, _ nc: Int, into dst: UnsafeMutablePointer<S>

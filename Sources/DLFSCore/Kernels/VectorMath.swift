@@ -77,35 +77,33 @@ func clampedForExp(_ x: SIMD8<Double>) -> SIMD8<Double> {
 @inlinable @inline(__always)
 func factorial(_ n: Int) -> Int { n <= 1 ? 1 : n * factorial(n - 1) }
 
-/// 1 / (1 + e⁻ˣ), exact in form and finite for every input: e^−|x| never overflows, and for x < 0 the
-/// result is e^x / (1 + e^x), so large negative inputs (raw 0-255 pixels times weights) give tiny positive
-/// values rather than 1/inf. |x| and the choice between the two forms are bit operations on the sign:
-/// SIMD comparisons and masked `replacing` run lane by lane, several times slower than the whole sigmoid.
 extension Float {
     /// 1 / (1 + e⁻ˣ) in each of 16 lanes, finite for every input.
     @inlinable @inline(__always)
-    public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
-        let e = exp(-unsafeBitCast(bits & 0x7FFF_FFFF, to: SIMD16<Float>.self))   // e^−|x| in (0, 1]
-        let s = 1 / (1 + e)
-        let negative = unsafeBitCast(unsafeBitCast(x, to: SIMD16<Int32>.self) &>> 31, to: SIMD16<UInt32>.self)
-        let chosen = (unsafeBitCast(e * s, to: SIMD16<UInt32>.self) & negative)
-            | (unsafeBitCast(s, to: SIMD16<UInt32>.self) & ~negative)
-        return unsafeBitCast(chosen, to: SIMD16<Float>.self)
-    }
+    public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> { sigmoid(x, bits: SIMD16<Int32>.self) }
 }
 
 extension Double {
     /// 1 / (1 + e⁻ˣ) in each of 8 lanes, finite for every input.
     @inlinable @inline(__always)
-    public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
-        let e = exp(-unsafeBitCast(bits & 0x7FFF_FFFF_FFFF_FFFF, to: SIMD8<Double>.self))
+    public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> { sigmoid(x, bits: SIMD8<Int64>.self) }
+}
+
+/// 1 / (1 + e⁻ˣ), exact in form and finite for every input: e^−|x| never overflows, and for x < 0 the
+/// result is e^x / (1 + e^x), so large negative inputs (raw 0-255 pixels times weights) give tiny positive
+/// values rather than 1/inf. |x| and the choice between the two forms are bit operations on the sign:
+/// SIMD comparisons and masked `replacing` run lane by lane, several times slower than the whole sigmoid.
+extension TensorScalar {
+    /// The sigmoid of Float's and Double's vectors, `Bits` being the signed integers of the lanes' width.
+    @inlinable @inline(__always)
+    static func sigmoid<Bits: SIMD>(_ x: Vector, bits _: Bits.Type) -> Vector
+    where Bits.Scalar: FixedWidthInteger & SignedInteger {
+        let bits = unsafeBitCast(x, to: Bits.self)
+        let e = Self.exp(-unsafeBitCast(bits & Bits(repeating: .max), to: Vector.self))   // e^−|x| in (0, 1]
         let s = 1 / (1 + e)
-        let negative = unsafeBitCast(unsafeBitCast(x, to: SIMD8<Int64>.self) &>> 63, to: SIMD8<UInt64>.self)
-        let chosen = (unsafeBitCast(e * s, to: SIMD8<UInt64>.self) & negative)
-            | (unsafeBitCast(s, to: SIMD8<UInt64>.self) & ~negative)
-        return unsafeBitCast(chosen, to: SIMD8<Double>.self)
+        let negative = bits &>> Bits.Scalar(Bits.Scalar.bitWidth - 1)                   // all ones where x < 0
+        let chosen = (unsafeBitCast(e * s, to: Bits.self) & negative) | (unsafeBitCast(s, to: Bits.self) & ~negative)
+        return unsafeBitCast(chosen, to: Vector.self)
     }
 }
 
