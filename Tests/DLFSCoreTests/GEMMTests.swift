@@ -9,6 +9,7 @@ struct GEMMTests {
         (13, 800, 50), (7, 1000, 34), (20, 30, 130), (20, 30, 129),  // dot-product column edges, packed A
         (9, 100, 200), (25, 1100, 140),  // packed A with tile edges; three K blocks
         (150, 800, 140),  // large enough to be split over two threads
+        (150, 40, 50), (99, 20, 36), (53, 30, 1),  // transposed A's narrow column edge, blocks of rows and the rest
     ]
 
     /// Every tile edge of the micro-kernel and the column-edge kernel: all row and column remainders,
@@ -67,6 +68,37 @@ struct GEMMTests {
         for s in Self.shapes {
             Self.check(Double.self, m: s.m, k: s.k, n: s.n, ta: ta, tb: tb, accumulate: false, threads: 1, tolerance: 1e-12)
             Self.check(Double.self, m: s.m, k: s.k, n: s.n, ta: ta, tb: tb, accumulate: true, threads: 2, tolerance: 1e-12)
+        }
+    }
+
+    /// With A transposed, the narrow column edges (here 2 columns past three slivers, 4 past two; A read in
+    /// place, or packed when C is wide) give exactly the bits of the full-width kernel, which runs on the
+    /// same product with B padded by zero columns to whole slivers. (With A row-major they are dot
+    /// products, summed in another order.)
+    @Test(arguments: [(784, 100, 50), (150, 40, 36), (53, 30, 50), (60, 30, 130)])
+    func narrowColumnEdgesMatchTheFullKernelBits(m: Int, k: Int, n: Int) {
+        let transposeA = true, wide = (n + 15) / 16 * 16
+        var rng = SeededGenerator(seed: 11)
+        let a = Tensor<Float>.randomNormal(transposeA ? [k, m] : [m, k], using: &rng)
+        let b = Tensor<Float>.randomNormal([k, n], using: &rng)
+        let padded = Tensor<Float>(shape: [k, wide], scalars: (0..<k * wide).map { $0 % wide < n ? b.scalars[$0 / wide * n + $0 % wide] : 0 })
+        let c0 = Tensor<Float>.randomNormal([m, wide], using: &rng)
+        func product(_ b: Tensor<Float>, columns: Int, accumulate: Bool) -> [Float] {
+            var c = Tensor<Float>(shape: [m, columns], scalars: (0..<m * columns).map { c0.scalars[$0 / columns * wide + $0 % columns] })
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        gemm(m: m, n: columns, k: k, a: pa.baseAddress!, lda: transposeA ? m : k, transposeA: transposeA,
+                             b: pb.baseAddress!, ldb: columns, c: pc.baseAddress!, ldc: columns, accumulate: accumulate, threads: 1)
+                    }
+                }
+            }
+            return (0..<m * n).map { c.scalars[$0 / n * columns + $0 % n] }
+        }
+        for accumulate in [false, true] {
+            let differing = zip(product(b, columns: n, accumulate: accumulate),
+                                product(padded, columns: wide, accumulate: accumulate)).count { $0 != $1 }
+            #expect(differing == 0, "\(m)x\(k)x\(n) accumulate=\(accumulate)")
         }
     }
 

@@ -109,6 +109,49 @@ func edgeRowsKernel<S: TensorScalar>(
     }
 }
 
+/// The same narrow column edge for a block of rows of transposed A in place, `rows` a multiple of three
+/// vectors (48 floats, 24 doubles: whole six-row tiles too): vectors over the rows, three at a time, so six
+/// sums are in flight where `edgeRowsKernel`'s six rows keep four, each waiting on its own last
+/// multiply-add. Each C(r, j) gets the main kernel's sequence of fused multiply-adds, as there.
+/// - a: A(0, 0) of the block, element (r, p) at a[r + p·lda]; b: the packed (kc, NR) sliver of the columns.
+@inline(__always)
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func edgeRowVectorsKernel<S: TensorScalar>(
+    kc: Int, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, rows: Int, columns: Int,
+    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
+) {
+    typealias V = S.Vector
+    let nr = V.scalarCount
+    precondition(rows % (3 * nr) == 0, "edgeRowVectorsKernel: \(rows) rows")
+    for r0 in stride(from: 0, to: rows, by: 3 * nr) {
+        for j in stride(from: 0, to: columns, by: 2) {
+            let pair = min(2, columns - j)
+            var s00 = V(), s10 = V(), s20 = V(), s01 = V(), s11 = V(), s21 = V()
+            var row = a + r0, column = b + j
+            for _ in 0..<kc {
+                let x0 = V.load(row), x1 = V.load(row + nr), x2 = V.load(row + 2 * nr)
+                let u = V(repeating: column[0]), v = V(repeating: column[1])  // zero padding when pair == 1
+                s00 = s00.addingProduct(x0, u); s10 = s10.addingProduct(x1, u); s20 = s20.addingProduct(x2, u)
+                s01 = s01.addingProduct(x0, v); s11 = s11.addingProduct(x1, v); s21 = s21.addingProduct(x2, v)
+                row += lda
+                column += nr
+            }
+            @inline(__always) func emit(_ q: Int, _ sums: (V, V, V)) {
+                withUnsafeBytes(of: sums) { raw in
+                    let values = raw.assumingMemoryBound(to: S.self)
+                    for r in 0..<(3 * nr) {
+                        let out = c + (r0 + r) * ldc + j + q
+                        out.pointee = accumulate ? out.pointee + values[r] : values[r]
+                    }
+                }
+            }
+            emit(0, (s00, s10, s20))
+            if pair == 2 { emit(1, (s01, s11, s21)) }
+        }
+    }
+}
+
 extension SIMD {
     /// Loads a vector from possibly unaligned memory.
     @inline(__always)

@@ -153,10 +153,13 @@ struct Panel<S: TensorScalar> {
             }
         } else {
             let rowStride = transposeA ? 1 : lda, depthStride = transposeA ? lda : 1
+            let edgeRows = transposeA ? transposedEdge(rows: i0, mc, a: a, lda: lda, p0: p0) : 0
             for iS in stride(from: i0, to: i0 + mc, by: mr) {
                 let rows = min(mr, i0 + mc - iS), sliver = a + iS * rowStride + p0 * depthStride
+                // Rows that `transposedEdge` did lack only the slivers before the narrow one.
+                let end = iS < i0 + edgeRows ? columns - columns % nr : columns
                 var js = 0
-                while js < columns {
+                while js < end {
                     let vectors = tileVectors(at: js, narrowEdge: rowStride == 1 && rows == mr)
                     tile(iS, rows: rows, js, vectors: vectors, a: sliver, rowStride: rowStride,
                          depthStride: depthStride, padded: false)
@@ -165,6 +168,21 @@ struct Panel<S: TensorScalar> {
                 if let edge { edgeTile(iS, rows: rows, edge: edge, a: a, lda: lda, p0: p0) }
             }
         }
+    }
+
+    /// With A transposed and read in place, a last sliver a few columns wide for as many of rows i0..<i0+mc
+    /// as make whole blocks of `edgeRowVectorsKernel`; returns how many rows that is (0 without such a sliver).
+    @inline(__always)
+    func transposedEdge(rows i0: Int, _ mc: Int, a: UnsafePointer<S>, lda: Int, p0: Int) -> Int {
+        let nr = S.Vector.scalarCount, width = columns % nr, block = 3 * nr
+        guard width > 0 && width <= EdgeColumns.maxWidth else { return 0 }
+        let rows = mc / block * block
+        if rows > 0 {
+            let j = columns - width
+            edgeRowVectorsKernel(kc: kc, a: a + i0 + p0 * lda, lda: lda, b: b + j * kc, rows: rows, columns: width,
+                                 c: c + i0 * ldc + j, ldc: ldc, accumulate: accumulate)
+        }
+        return rows
     }
 
     /// Loads the first value of each row of the next tile, so its lines of C are on their way to L1 while
