@@ -1,3 +1,4 @@
+import CPrefetch
 import Dispatch
 import Foundation
 import Synchronization
@@ -32,11 +33,11 @@ public enum ComputeThreads {
     /// The cores this process may run on.
     public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// How many threads a product of `multiplyAdds` should use, at most `threads`. Waking the other threads
-    /// (Dispatch's concurrentPerform) costs tens of microseconds, so below about 16 million multiply-adds,
-    /// some 100 µs of one core's work, one thread finishes first.
+    /// How many threads a product of `multiplyAdds` should use, at most `threads`. Handing a part to a
+    /// spinning worker of `parallelFor` costs about a microsecond, so below about a million multiply-adds,
+    /// some 5 µs of one core's work, one thread finishes first.
     public static func parts(multiplyAdds: Int, threads: Int) -> Int {
-        multiplyAdds < 16_000_000 ? 1 : Swift.max(1, threads)
+        multiplyAdds < 1_000_000 ? 1 : Swift.max(1, threads)
     }
 }
 
@@ -47,10 +48,122 @@ public func parallelFor(_ parts: Int, _ body: (Int) -> Void) {
     if parts <= 1 || ComputeThreads.count <= 1 {
         for i in 0..<parts { body(i) }
     } else {
+        WorkerTeam.shared.run(parts, body)
+    }
+}
+
+/// One waiting thread per core beyond the first, which `parallelFor` hands its parts to. A worker spins for a
+/// while after each job before it sleeps, so that a product of a few tens of microseconds (a training step's)
+/// can be split: handing it to a spinning worker costs about a microsecond, waking a sleeping thread tens.
+/// The caller takes parts too, so a late worker never holds it up. One job at a time: a `parallelFor`
+/// called while another runs (from another thread, or from inside a part) runs its parts on its own thread.
+@usableFromInline
+final class WorkerTeam: @unchecked Sendable {
+    @usableFromInline static let shared = WorkerTeam(workers: ComputeThreads.coreCount - 1)
+
+    /// How long a worker spins after a job before it sleeps.
+    private static let spinNanoseconds: UInt64 = 200_000
+
+    private let busy = Atomic<Bool>(false)
+    /// Counts jobs; a worker starts one when it sees the count change.
+    private let generation = Atomic<Int>(0)
+    /// Whether workers may read `job`; `active` counts those that are. The caller closes the job and waits for
+    /// `active` to reach 0 before it returns, so no worker reads a job that is gone.
+    private let open = Atomic<Bool>(false), active = Atomic<Int>(0)
+    private let nextPart = Atomic<Int>(0), partsDone = Atomic<Int>(0)
+    private let sleeping = Atomic<Int>(0)
+    private let wake = DispatchSemaphore(value: 0)
+    private nonisolated(unsafe) var job: ((Int) -> Void)?
+    private nonisolated(unsafe) var parts = 0
+    private let workers: Int
+    private let started = Atomic<Bool>(false)
+
+    private init(workers: Int) { self.workers = workers }
+
+    @usableFromInline
+    func run(_ parts: Int, _ body: (Int) -> Void) {
+        guard workers > 0, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            for i in 0..<parts { body(i) }
+            return
+        }
+        defer { busy.store(false, ordering: .releasing) }
+        startWorkers()
         withoutActuallyEscaping(body) { body in
-            // The caller guarantees disjoint writes, which is what Sendable would otherwise prove.
-            let task = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { task.value($0) }
+            job = body
+            self.parts = parts
+            nextPart.store(0, ordering: .relaxed)
+            partsDone.store(0, ordering: .relaxed)
+            open.store(true, ordering: .sequentiallyConsistent)
+            generation.add(1, ordering: .sequentiallyConsistent)
+            for _ in 0..<sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
+            takeParts(body, parts)
+            spinWhile { partsDone.load(ordering: .acquiring) < parts }
+            open.store(false, ordering: .sequentiallyConsistent)
+            spinWhile { active.load(ordering: .sequentiallyConsistent) > 0 }
+            job = nil
+        }
+    }
+
+    private func takeParts(_ body: (Int) -> Void, _ parts: Int) {
+        while true {
+            let i = nextPart.add(1, ordering: .relaxed).oldValue
+            guard i < parts else { return }
+            body(i)
+            partsDone.add(1, ordering: .releasing)
+        }
+    }
+
+    /// Not inlined, so that the worker's reference to the job is gone when it returns.
+    @inline(never)
+    private func takePartsOfJob() {
+        if let body = job { takeParts(body, parts) }
+    }
+
+    private func startWorkers() {
+        guard !started.load(ordering: .acquiring),
+              started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        for _ in 0..<workers {
+            let thread = Thread { [self] in work() }
+            thread.name = "dlfs.compute"
+            thread.start()
+        }
+    }
+
+    private func work() {
+        var seen = generation.load(ordering: .acquiring)
+        while true {
+            var deadline: UInt64 = 0, spins = 0
+            while generation.load(ordering: .acquiring) == seen {
+                spins += 1
+                if spins % 64 == 0 {
+                    // Lets the thread it waits for run, should the two share a core.
+                    sched_yield()
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if deadline == 0 { deadline = now + Self.spinNanoseconds }
+                    if now > deadline {
+                        sleeping.add(1, ordering: .sequentiallyConsistent)
+                        if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
+                        sleeping.subtract(1, ordering: .sequentiallyConsistent)
+                        deadline = 0
+                    }
+                }
+                dlfs_spin_pause()
+            }
+            seen = generation.load(ordering: .acquiring)
+            active.add(1, ordering: .sequentiallyConsistent)
+            if open.load(ordering: .sequentiallyConsistent) { takePartsOfJob() }
+            active.subtract(1, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    /// Waits while `condition` holds, yielding the core now and then in case the thread it waits for is not
+    /// running (more threads than cores).
+    private func spinWhile(_ condition: () -> Bool) {
+        var spins = 0
+        while condition() {
+            spins += 1
+            if spins % 1024 == 0 { sched_yield() } else { dlfs_spin_pause() }
         }
     }
 }
