@@ -16,9 +16,10 @@ import Foundation
 ///
 /// A submitted model is a copy (a `Sequential` shares its weights with the copy until the next update
 /// writes them), so the steps go on at once. Evaluations run one after another on a thread of their own,
-/// their kernels limited to one compute thread; keep the steps to the other core by running them in
-/// `ComputeThreads.withLimit(1) { … }`. That limit holds only where it is set (the calling thread, or
-/// the task), so the steps' limit and the evaluations' do not touch each other. Create the evaluator
+/// their kernels limited to one compute thread; while one is under way (`evaluationsUnderWay`), keep the
+/// steps to the other cores by running them in `ComputeThreads.withLimit(ComputeThreads.count - 1) { … }`.
+/// That limit holds only where it is set (the calling thread, or the task), so the steps' limit and the
+/// evaluations' do not touch each other. Create the evaluator
 /// outside such a scope: with one compute thread (`ComputeThreads.count` is 1, set so or inside
 /// `withLimit(1)`), it evaluates in `submit`, before returning, as the book's loop does. The results are the
 /// same either way: no kernel's sums depend on its thread count.
@@ -30,7 +31,7 @@ public final class BackgroundEvaluator<Value: Sendable>: Sendable {
     // NSLock (pthread) rather than Synchronization's Mutex, which ThreadSanitizer cannot follow on Linux.
     private let lock = NSLock()
     private nonisolated(unsafe) var results: [Int: Value] = [:]
-    private nonisolated(unsafe) var submitted = 0, taken = 0
+    private nonisolated(unsafe) var submitted = 0, finished = 0, taken = 0
 
     /// An evaluator that runs in the background when the caller may use more than one compute thread
     /// (`ComputeThreads.count > 1`), in line otherwise; `inBackground` decides instead.
@@ -47,13 +48,24 @@ public final class BackgroundEvaluator<Value: Sendable>: Sendable {
         }
         guard runsInBackground else {
             let value = evaluate(model)
-            lock.withLock { results[number] = value }
+            lock.withLock { store(value, number) }
             return
         }
         queue.async(group: group) { [self] in
             let value = ComputeThreads.withLimit(1) { evaluate(model) }
-            lock.withLock { results[number] = value }
+            lock.withLock { store(value, number) }
         }
+    }
+
+    private func store(_ value: Value, _ number: Int) {
+        results[number] = value
+        finished += 1
+    }
+
+    /// How many submitted evaluations have not finished: while one runs in the background it holds a core,
+    /// and the steps can have the others.
+    public var evaluationsUnderWay: Int {
+        lock.withLock { submitted - finished }
     }
 
     /// The results not taken before, in the order of submission, up to the first evaluation still

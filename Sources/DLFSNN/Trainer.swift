@@ -110,9 +110,9 @@ public struct TrainingObserver {
 /// epoch boundary evaluate on the training and test sets; at the end, the test accuracy of the final model.
 /// The recorded loss is the batch's before the update, or after it with `lossAfterUpdate` (as the book).
 ///
-/// Steps run on one thread. With more than one compute thread the evaluations run on a snapshot of the
-/// model on another thread while the steps go on (a `BackgroundEvaluator`), and are reported in order as
-/// they finish.
+/// With more than one compute thread the evaluations run on a snapshot of the model on another thread while
+/// the steps go on (a `BackgroundEvaluator`), and are reported in order as they finish; the steps use the
+/// other cores meanwhile, and all of them between evaluations.
 /// Deterministic for a seed: the same batches, the same arithmetic, the same records with any thread count.
 public func train<Scalar: TensorScalar>(
     _ model: inout Sequential<Scalar>, optimizer: inout some Optimizer<Scalar>,
@@ -149,7 +149,9 @@ public func train<Scalar: TensorScalar>(
             next.withUnsafeBufferPointer { trainSet.prefetchFeatures($0) }
         }
         for r in 0..<b { labels[r] = trainSet.label(at: indices[r]) }
-        let loss = step(&model, &optimizer, x, .indices(labels), options)
+        // The steps have the cores an evaluation under way does not hold.
+        let threads = ComputeThreads.count - (evaluator.runsInBackground && evaluator.evaluationsUnderWay > 0 ? 1 : 0)
+        let loss = ComputeThreads.withLimit(threads) { step(&model, &optimizer, x, .indices(labels), options) }
         history.stepSeconds += monotonicSeconds() - t0
         guard loss.isFinite else {
             throw TrainingDiverged(iteration: i, loss: Double(loss), lastFiniteLoss: history.losses.last)
@@ -175,10 +177,8 @@ private func step<Scalar>(_ model: inout Sequential<Scalar>, _ optimizer: inout 
     let loss: Scalar
     switch options.gradient {
     case .backprop:
-        // One thread: a step is a fraction of a millisecond, less than waking a second thread costs; the
-        // other cores take the evaluations.
-        let (before, gradients) = ComputeThreads.withLimit(1) { model.lossAndGradient(x, t) }
-        ComputeThreads.withLimit(1) { optimizer.update(&model, with: gradients) }
+        let (before, gradients) = model.lossAndGradient(x, t)
+        optimizer.update(&model, with: gradients)
         loss = before
     case .numerical:
         loss = model.loss(x, t, isTraining: true)
@@ -186,7 +186,7 @@ private func step<Scalar>(_ model: inout Sequential<Scalar>, _ optimizer: inout 
         optimizer.update(&model, with: gradients)
     }
     guard options.lossAfterUpdate else { return loss }
-    return ComputeThreads.withLimit(1) { model.loss(x, t) }
+    return model.loss(x, t)
 }
 
 /// The evaluation of one epoch: accuracy on (the first `sampleCount` examples of) both sets.

@@ -87,7 +87,7 @@ struct BackgroundEvaluatorTests {
         #expect(evaluator.waitForAll() == [1])
     }
 
-    @Test("takeFinished stops at the first evaluation still running and gives nothing twice")
+    @Test("takeFinished stops at the first evaluation still running and gives nothing twice; the rest are under way")
     func stopsAtRunning() {
         let evaluator = BackgroundEvaluator<Int>(inBackground: true)
         let gate = DispatchSemaphore(value: 0)
@@ -101,9 +101,11 @@ struct BackgroundEvaluatorTests {
         while delivered.isEmpty { delivered = evaluator.takeFinished() }
         #expect(delivered == [1])
         #expect(evaluator.takeFinished().isEmpty)
+        #expect(evaluator.evaluationsUnderWay == 2)
         gate.signal()
         #expect(evaluator.waitForAll() == [2, 3])
         #expect(evaluator.takeFinished().isEmpty)
+        #expect(evaluator.evaluationsUnderWay == 0)
     }
 
     @Test("train records the same epochs, losses and final accuracy evaluating in the background or in line")
