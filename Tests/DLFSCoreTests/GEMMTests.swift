@@ -102,6 +102,29 @@ struct GEMMTests {
         }
     }
 
+    /// Row-major B read in place (C up to 128 columns wide, whole slivers and a narrow edge) gives the bits of
+    /// the same B stored transposed, which is packed.
+    @Test(arguments: [(100, 784, 50), (30, 50, 64), (7, 300, 20), (13, 5, 128)])
+    func bInPlaceMatchesPackedBits(m: Int, k: Int, n: Int) {
+        var rng = SeededGenerator(seed: 5)
+        let a = Tensor<Float>.randomNormal([m, k], using: &rng)
+        let b = Tensor<Float>.randomNormal([k, n], using: &rng)
+        let bt = Tensor<Float>(shape: [n, k], scalars: (0..<n * k).map { b.scalars[$0 % k * n + $0 / k] })
+        func product(_ b: Tensor<Float>, transposed: Bool) -> [Float] {
+            var c = Tensor<Float>.zeros([m, n])
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: transposed ? k : n,
+                             transposeB: transposed, c: pc.baseAddress!, ldc: n, threads: 1)
+                    }
+                }
+            }
+            return c.scalars
+        }
+        #expect(product(b, transposed: false) == product(bt, transposed: true))
+    }
+
     /// Splitting C across threads never splits a sum, so 1 and 2 threads agree to the bit.
     /// (50, 1600, 210) splits C's columns into pieces narrow enough to read A in place where one thread
     /// packs it; (60, 300, 994) has a dot-product column edge in the last piece. Each is above the

@@ -76,16 +76,20 @@ func blockedGEMM<S: TensorScalar>(
     let ncMax = min((n + nr - 1) / nr * nr, Blocking.nc)
     let mcMax = min((m + mr - 1) / mr * mr, Blocking.mc)
     let packsA = n > Blocking.packAMinColumns
+    // A few columns past the last full sliver go through an edge kernel (EdgeKernel.swift): dot
+    // products when A is row-major, vectors over rows when it is transposed.
+    let edge = n % nr
+    let dotEdge = !transposeA && edge > 0 && edge <= EdgeColumns.maxWidth
+    // With A read in place, whole slivers of row-major B are read in place too: the kernel streams B's rows
+    // as it would the packed copy, and the copy (as large as B) is saved.
+    let readsBInPlace = !packsA && !transposeB && (edge == 0 || dotEdge)
     PackBuffers.with { buffers in
         let size = MemoryLayout<S>.stride
-        buffers.reserve(aBytes: packsA ? mcMax * kcMax * size : 0, bBytes: ncMax * kcMax * size)
+        let packedBCount = readsBInPlace ? (dotEdge ? edge * kcMax : 0) : ncMax * kcMax
+        buffers.reserve(aBytes: packsA ? mcMax * kcMax * size : 0, bBytes: packedBCount * size)
         let packedA = buffers.a.assumingMemoryBound(to: S.self)
         let packedB = buffers.b.assumingMemoryBound(to: S.self)
         let sink = UnsafeMutableRawPointer(buffers.sink).assumingMemoryBound(to: S.self)
-        // A few columns past the last full sliver go through an edge kernel (EdgeKernel.swift): dot
-        // products when A is row-major, vectors over rows when it is transposed.
-        let edge = n % nr
-        let dotEdge = !transposeA && edge > 0 && edge <= EdgeColumns.maxWidth
         for j0 in stride(from: 0, to: n, by: Blocking.nc) {
             let nc = min(Blocking.nc, n - j0)
             let edgeHere = dotEdge && j0 + nc == n
@@ -93,14 +97,17 @@ func blockedGEMM<S: TensorScalar>(
             for p0 in stride(from: 0, to: k, by: kcMax) {
                 let kc = min(kcMax, k - p0)
                 let add = accumulate || p0 > 0
-                packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, ncMain, into: packedB)
-                let packedEdge = packedB + ncMain * kc
+                if !readsBInPlace {
+                    packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, ncMain, into: packedB)
+                }
+                let packedEdge = readsBInPlace ? packedB : packedB + ncMain * kc
                 if edgeHere {
                     packBTransposed(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0 + ncMain, edge,
                                     into: packedEdge)
                 }
                 let panel = Panel(
-                    kc: kc, b: UnsafePointer(packedB), columns: ncMain,
+                    kc: kc, b: readsBInPlace ? b + p0 * ldb + j0 : UnsafePointer(packedB),
+                    bDepthStride: readsBInPlace ? ldb : nr, bSliverStride: readsBInPlace ? nr : kc * nr, columns: ncMain,
                     edge: edgeHere ? (UnsafePointer(packedEdge), edge) : nil, c: c + j0, ldc: ldc, accumulate: add,
                     sink: sink)
                 if packsA {
@@ -120,7 +127,9 @@ func blockedGEMM<S: TensorScalar>(
 
 /// One packed (KC × NC) panel of B against rows of A: the two inner loops of the nest.
 struct Panel<S: TensorScalar> {
-    let kc: Int, b: UnsafePointer<S>, columns: Int
+    /// B(p, j) of the panel at b[p * bDepthStride + j % NR + (j / NR) * bSliverStride]: packed in (kc, NR)
+    /// slivers, or row-major in place.
+    let kc: Int, b: UnsafePointer<S>, bDepthStride: Int, bSliverStride: Int, columns: Int
     /// The transposed columns for `edgeDotKernel`, when the panel ends with them.
     let edge: (b: UnsafePointer<S>, columns: Int)?
     let c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
@@ -179,7 +188,7 @@ struct Panel<S: TensorScalar> {
         let rows = mc / block * block
         if rows > 0 {
             let j = columns - width
-            edgeRowVectorsKernel(kc: kc, a: a + i0 + p0 * lda, lda: lda, b: b + j * kc, rows: rows, columns: width,
+            edgeRowVectorsKernel(kc: kc, a: a + i0 + p0 * lda, lda: lda, b: b + j / nr * bSliverStride, rows: rows, columns: width,
                                  c: c + i0 * ldc + j, ldc: ldc, accumulate: accumulate)
         }
         return rows
@@ -210,14 +219,15 @@ struct Panel<S: TensorScalar> {
     @inline(__always)
     func tile(_ i: Int, rows: Int, _ js: Int, vectors: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int,
               padded: Bool) {
-        let width = min(vectors * S.Vector.scalarCount, columns - js)
-        let out = c + i * ldc + js
+        let nr = S.Vector.scalarCount, width = min(vectors * nr, columns - js)
+        let out = c + i * ldc + js, sliver = b + js / nr * bSliverStride
         if vectors == 1 && rowStride == 1 && width <= EdgeColumns.maxWidth && (padded || rows == Blocking.mr) {
-            edgeRowsKernel(kc: kc, a: a, lda: depthStride, b: b + js * kc, rows: rows, columns: width,
+            edgeRowsKernel(kc: kc, a: a, lda: depthStride, b: sliver, rows: rows, columns: width,
                            c: out, ldc: ldc, accumulate: accumulate)
         } else {
             MicroTile.run(vectors: vectors, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride,
-                          b: b + js * kc, c: out, ldc: ldc, rows: rows, columns: width, accumulate: accumulate)
+                          b: sliver, bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: out, ldc: ldc,
+                          rows: rows, columns: width, accumulate: accumulate)
         }
     }
 

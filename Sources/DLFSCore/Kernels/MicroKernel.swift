@@ -12,7 +12,8 @@
 /// multiply-adds whatever the tile's width and whether A is packed, so neither changes a bit of the result.
 ///
 /// - a: A(0, 0) of the tile; element (r, p) is at a[r * rowStride + p * depthStride].
-/// - b: the first packed (kc, NR) sliver, the others following it; c: tile origin in C with leading
+/// - b: B(0, 0) of the tile's first sliver, B(p, j) at b[p * bDepthStride + j], the next sliver `bSliverStride`
+///   further: packed (NR and kc·NR), or B row-major in place (ldb and NR); c: tile origin in C with leading
 ///   dimension ldc.
 /// - rows, columns: how much of the tile is inside C. Rows past `rows` read row `rows - 1` again (never
 ///   past the end of A) and are dropped; edges write through a scratch tile.
@@ -21,7 +22,7 @@
 @_specialize(where S == Double)
 func microKernel<S: TensorScalar>(
     vectors: Int, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
-    c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
+    bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
 ) {
     typealias V = S.Vector
     var c00 = V(), c10 = V(), c20 = V(), c30 = V(), c40 = V(), c50 = V()
@@ -30,13 +31,13 @@ func microKernel<S: TensorScalar>(
     let last = rows - 1
     let a0 = a, a1 = a + min(1, last) * rowStride, a2 = a + min(2, last) * rowStride
     let a3 = a + min(3, last) * rowStride, a4 = a + min(4, last) * rowStride, a5 = a + min(5, last) * rowStride
-    let b0 = UnsafeRawPointer(b), stride = MemoryLayout<V>.stride
-    let b1 = b0 + kc * stride, b2 = b1 + kc * stride
+    let size = MemoryLayout<S>.stride, stride = bDepthStride * size
+    let b0 = UnsafeRawPointer(b), b1 = b0 + bSliverStride * size, b2 = b1 + bSliverStride * size
     var offset = 0
     for p in 0..<kc {
-        let u = b0.load(fromByteOffset: p * stride, as: V.self)
-        let v = vectors > 1 ? b1.load(fromByteOffset: p * stride, as: V.self) : V()
-        let w = vectors > 2 ? b2.load(fromByteOffset: p * stride, as: V.self) : V()
+        let u = b0.loadUnaligned(fromByteOffset: p * stride, as: V.self)
+        let v = vectors > 1 ? b1.loadUnaligned(fromByteOffset: p * stride, as: V.self) : V()
+        let w = vectors > 2 ? b2.loadUnaligned(fromByteOffset: p * stride, as: V.self) : V()
         // `vectors` is a constant where `MicroTile.run` calls this, so the unused sums compile away.
         @inline(__always) func row(_ x: S, _ s0: inout V, _ s1: inout V, _ s2: inout V) {
             let xv = V(repeating: x)
@@ -81,18 +82,21 @@ enum MicroTile {
     @_specialize(where S == Double)
     static func run<S: TensorScalar>(
         vectors: Int, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
-        c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
+        bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
     ) {
         switch vectors {
         case 3 where maxVectors >= 3:
-            microKernel(vectors: 3, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c,
+            microKernel(vectors: 3, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+                        bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         case 2 where maxVectors >= 2:
-            microKernel(vectors: 2, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c,
+            microKernel(vectors: 2, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+                        bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         default:
             precondition(vectors == 1, "micro-tile of \(vectors) slivers (at most \(maxVectors))")
-            microKernel(vectors: 1, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, c: c,
+            microKernel(vectors: 1, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+                        bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         }
     }
