@@ -78,7 +78,8 @@ extension Tensor {
     }
 
     /// Index of the largest element of each row (the first one on ties, as NumPy).
-    @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func argmaxRows() -> [Int] {
         let (rows, columns) = matrixShape
         precondition(columns > 0, "argmax of rows with no columns, shape \(shape)")
