@@ -70,86 +70,86 @@ private func edgeDotKernel<S: TensorScalar, W: SIMD>(
     }
 }
 
-/// The same narrow column edge when A is transposed (stored k × m, so the six rows of a tile are
-/// contiguous at each depth): vectors run over the rows, one accumulator pair per column, B broadcast from
-/// its packed (kc, NR) sliver. Each C(r, j) gets exactly the main kernel's sequence of fused multiply-adds,
-/// so the result is the same to the bit; only the wasted lanes are gone. Reads six rows at every depth
-/// (packed A is padded; A in place needs a full tile), writes `rows`.
+/// The same narrow column edge when A's rows are contiguous at each depth (A transposed, stored k × m, or
+/// packed): vectors run over the rows, one accumulator group per column, B broadcast from its packed
+/// (kc, NR) sliver. Each C(r, j) gets exactly the main kernel's sequence of fused multiply-adds, so the
+/// result is the same to the bit; only the wasted lanes are gone. `Rows` says how many rows a pass holds:
+/// a six-row tile (`SixRows`; packed A is padded, A in place needs a full tile), or `ThreeVectorsOfRows` for
+/// a block of transposed A in place, where six sums in flight hide the latency that a tile's four, each
+/// waiting on its own last multiply-add, cannot. Reads `Rows.count` rows at every depth, writes `rows`.
+/// - a: A(0, 0), element (r, p) at a[r + p·lda]; b: the packed sliver of the columns.
 @inline(__always)
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func edgeRowsKernel<S: TensorScalar>(
-    kc: Int, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, rows: Int, columns: Int,
-    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
+func edgeRowsKernel<Rows: EdgeRows>(
+    _: Rows.Type, kc: Int, a: UnsafePointer<Rows.Scalar>, lda: Int, b: UnsafePointer<Rows.Scalar>, rows: Int,
+    columns: Int, c: UnsafeMutablePointer<Rows.Scalar>, ldc: Int, accumulate: Bool
 ) {
-    typealias Low = SIMD4<S>
-    typealias High = SIMD2<S>
-    let nr = S.Vector.scalarCount
+    let nr = Rows.Scalar.Vector.scalarCount
     for j in stride(from: 0, to: columns, by: 2) {
         let pair = min(2, columns - j)
-        var l0 = Low(), h0 = High(), l1 = Low(), h1 = High()
+        var s0 = Rows(), s1 = Rows()
         var row = a, column = b + j
         for _ in 0..<kc {
-            let low = Low.load(row), high = High.load(row + 4)
-            let u = column[0], v = column[1]  // column j + 1 is zero padding when pair == 1
-            l0 = l0.addingProduct(low, Low(repeating: u)); h0 = h0.addingProduct(high, High(repeating: u))
-            l1 = l1.addingProduct(low, Low(repeating: v)); h1 = h1.addingProduct(high, High(repeating: v))
+            let x = Rows(loading: row)
+            s0 = s0.addingProduct(x, column[0])
+            s1 = s1.addingProduct(x, column[1])  // zero padding when pair == 1
             row += lda
             column += nr
         }
-        @inline(__always) func emit(_ q: Int, _ l: Low, _ h: High) {
-            for r in 0..<rows {
-                let s = r < 4 ? l[r] : h[r - 4]
-                let out = c + r * ldc + j + q
-                out.pointee = accumulate ? out.pointee + s : s
+        @inline(__always) func emit(_ q: Int, _ sums: Rows) {
+            withUnsafeBytes(of: sums) { raw in
+                let values = raw.assumingMemoryBound(to: Rows.Scalar.self)
+                for r in 0..<rows {
+                    let out = c + r * ldc + j + q
+                    out.pointee = accumulate ? out.pointee + values[r] : values[r]
+                }
             }
         }
-        emit(0, l0, h0)
-        if pair == 2 { emit(1, l1, h1) }
+        emit(0, s0)
+        if pair == 2 { emit(1, s1) }
     }
 }
 
-/// The same narrow column edge for a block of rows of transposed A in place, `rows` a multiple of three
-/// vectors (48 floats, 24 doubles: whole six-row tiles too): vectors over the rows, three at a time, so six
-/// sums are in flight where `edgeRowsKernel`'s six rows keep four, each waiting on its own last
-/// multiply-add. Each C(r, j) gets the main kernel's sequence of fused multiply-adds, as there.
-/// - a: A(0, 0) of the block, element (r, p) at a[r + p·lda]; b: the packed (kc, NR) sliver of the columns.
-@inline(__always)
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func edgeRowVectorsKernel<S: TensorScalar>(
-    kc: Int, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, rows: Int, columns: Int,
-    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
-) {
-    typealias V = S.Vector
-    let nr = V.scalarCount
-    precondition(rows % (3 * nr) == 0, "edgeRowVectorsKernel: \(rows) rows")
-    for r0 in stride(from: 0, to: rows, by: 3 * nr) {
-        for j in stride(from: 0, to: columns, by: 2) {
-            let pair = min(2, columns - j)
-            var s00 = V(), s10 = V(), s20 = V(), s01 = V(), s11 = V(), s21 = V()
-            var row = a + r0, column = b + j
-            for _ in 0..<kc {
-                let x0 = V.load(row), x1 = V.load(row + nr), x2 = V.load(row + 2 * nr)
-                let u = V(repeating: column[0]), v = V(repeating: column[1])  // zero padding when pair == 1
-                s00 = s00.addingProduct(x0, u); s10 = s10.addingProduct(x1, u); s20 = s20.addingProduct(x2, u)
-                s01 = s01.addingProduct(x0, v); s11 = s11.addingProduct(x1, v); s21 = s21.addingProduct(x2, v)
-                row += lda
-                column += nr
-            }
-            @inline(__always) func emit(_ q: Int, _ sums: (V, V, V)) {
-                withUnsafeBytes(of: sums) { raw in
-                    let values = raw.assumingMemoryBound(to: S.self)
-                    for r in 0..<(3 * nr) {
-                        let out = c + (r0 + r) * ldc + j + q
-                        out.pointee = accumulate ? out.pointee + values[r] : values[r]
-                    }
-                }
-            }
-            emit(0, (s00, s10, s20))
-            if pair == 2 { emit(1, (s01, s11, s21)) }
-        }
+/// Rows of A at one depth, as `edgeRowsKernel` holds them in registers; stored in row order.
+protocol EdgeRows {
+    associatedtype Scalar: TensorScalar
+    /// How many rows.
+    static var count: Int { get }
+    /// All zeros.
+    init()
+    /// The rows at p, contiguous.
+    init(loading p: UnsafePointer<Scalar>)
+    /// self + x · b in every row, fused.
+    func addingProduct(_ x: Self, _ b: Scalar) -> Self
+}
+
+/// The six rows of a micro-tile: a SIMD4 and a SIMD2 (two AVX2 registers of floats), no wasted lanes.
+struct SixRows<Scalar: TensorScalar>: EdgeRows {
+    var low: SIMD4<Scalar>, high: SIMD2<Scalar>
+    static var count: Int { 6 }
+    @inline(__always) init() { (low, high) = (.init(), .init()) }
+    @inline(__always) init(loading p: UnsafePointer<Scalar>) { (low, high) = (.load(p), .load(p + 4)) }
+    @inline(__always) func addingProduct(_ x: Self, _ b: Scalar) -> Self {
+        var sum = self
+        sum.low = low.addingProduct(x.low, SIMD4(repeating: b))
+        sum.high = high.addingProduct(x.high, SIMD2(repeating: b))
+        return sum
     }
+}
+
+/// Three whole vectors of rows: 48 floats or 24 doubles, a whole number of six-row tiles.
+struct ThreeVectorsOfRows<Scalar: TensorScalar>: EdgeRows {
+    var v0: Scalar.Vector, v1: Scalar.Vector, v2: Scalar.Vector
+    static var count: Int { 3 * Scalar.Vector.scalarCount }
+    @inline(__always) init() { (v0, v1, v2) = (.init(), .init(), .init()) }
+    @inline(__always) init(loading p: UnsafePointer<Scalar>) {
+        let nr = Scalar.Vector.scalarCount
+        (v0, v1, v2) = (.load(p), .load(p + nr), .load(p + 2 * nr))
+    }
+    @inline(__always) func addingProduct(_ x: Self, _ b: Scalar) -> Self {
+        let u = Scalar.Vector(repeating: b)
+        return Self(v0: v0.addingProduct(x.v0, u), v1: v1.addingProduct(x.v1, u), v2: v2.addingProduct(x.v2, u))
+    }
+    @inline(__always) init(v0: Scalar.Vector, v1: Scalar.Vector, v2: Scalar.Vector) { (self.v0, self.v1, self.v2) = (v0, v1, v2) }
 }
 
 extension SIMD {

@@ -180,16 +180,15 @@ struct Panel<S: TensorScalar> {
     }
 
     /// With A transposed and read in place, a last sliver a few columns wide for as many of rows i0..<i0+mc
-    /// as make whole blocks of `edgeRowVectorsKernel`; returns how many rows that is (0 without such a sliver).
+    /// as make whole blocks of `ThreeVectorsOfRows`; returns how many rows that is (0 without such a sliver).
     @inline(__always)
     func transposedEdge(rows i0: Int, _ mc: Int, a: UnsafePointer<S>, lda: Int, p0: Int) -> Int {
-        let nr = S.Vector.scalarCount, width = columns % nr, block = 3 * nr
+        let nr = S.Vector.scalarCount, width = columns % nr, block = ThreeVectorsOfRows<S>.count
         guard width > 0 && width <= EdgeColumns.maxWidth else { return 0 }
-        let rows = mc / block * block
-        if rows > 0 {
-            let j = columns - width
-            edgeRowVectorsKernel(kc: kc, a: a + i0 + p0 * lda, lda: lda, b: b + j / nr * bSliverStride, rows: rows, columns: width,
-                                 c: c + i0 * ldc + j, ldc: ldc, accumulate: accumulate)
+        let rows = mc / block * block, j = columns - width
+        for r in stride(from: i0, to: i0 + rows, by: block) {
+            edgeRowsKernel(ThreeVectorsOfRows<S>.self, kc: kc, a: a + r + p0 * lda, lda: lda, b: b + j / nr * bSliverStride,
+                           rows: block, columns: width, c: c + r * ldc + j, ldc: ldc, accumulate: accumulate)
         }
         return rows
     }
@@ -222,7 +221,7 @@ struct Panel<S: TensorScalar> {
         let nr = S.Vector.scalarCount, width = min(vectors * nr, columns - js)
         let out = c + i * ldc + js, sliver = b + js / nr * bSliverStride
         if vectors == 1 && rowStride == 1 && width <= EdgeColumns.maxWidth && (padded || rows == Blocking.mr) {
-            edgeRowsKernel(kc: kc, a: a, lda: depthStride, b: sliver, rows: rows, columns: width,
+            edgeRowsKernel(SixRows<S>.self, kc: kc, a: a, lda: depthStride, b: sliver, rows: rows, columns: width,
                            c: out, ldc: ldc, accumulate: accumulate)
         } else {
             MicroTile.run(vectors: vectors, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride,
