@@ -16,10 +16,10 @@ import Foundation
 ///
 /// A submitted model is a copy (a `Sequential` shares its weights with the copy until the next update
 /// writes them), so the steps go on at once. Evaluations run one after another on a thread of their own,
-/// their kernels limited to one compute thread; while one is under way (`evaluationsUnderWay`), keep the
-/// steps to the other cores by running them in `ComputeThreads.withLimit(ComputeThreads.count - 1) { … }`.
-/// That limit holds only where it is set (the calling thread, or the task), so the steps' limit and the
-/// evaluations' do not touch each other. Create the evaluator
+/// their kernels limited to one compute thread; run the steps in
+/// `ComputeThreads.withLimit(evaluator.threadsForSteps) { … }`, so that they keep to the other cores while an
+/// evaluation runs and have them all between evaluations. That limit holds only where it is set (the calling
+/// thread, or the task), so the steps' limit and the evaluations' do not touch each other. Create the evaluator
 /// outside such a scope: with one compute thread (`ComputeThreads.count` is 1, set so or inside
 /// `withLimit(1)`), it evaluates in `submit`, before returning, as the book's loop does. The results are the
 /// same either way: no kernel's sums depend on its thread count.
@@ -62,10 +62,15 @@ public final class BackgroundEvaluator<Value: Sendable>: Sendable {
         finished += 1
     }
 
-    /// How many submitted evaluations have not finished: while one runs in the background it holds a core,
-    /// and the steps can have the others.
+    /// How many submitted evaluations have not finished.
     public var evaluationsUnderWay: Int {
         lock.withLock { submitted - finished }
+    }
+
+    /// The compute threads the training steps can have now: all of them, less one while an evaluation runs
+    /// in the background and holds a core.
+    public var threadsForSteps: Int {
+        ComputeThreads.count - (runsInBackground && evaluationsUnderWay > 0 ? 1 : 0)
     }
 
     /// The results not taken before, in the order of submission, up to the first evaluation still

@@ -149,9 +149,7 @@ public func train<Scalar: TensorScalar>(
             next.withUnsafeBufferPointer { trainSet.prefetchFeatures($0) }
         }
         for r in 0..<b { labels[r] = trainSet.label(at: indices[r]) }
-        // The steps have the cores an evaluation under way does not hold.
-        let threads = ComputeThreads.count - (evaluator.runsInBackground && evaluator.evaluationsUnderWay > 0 ? 1 : 0)
-        let loss = ComputeThreads.withLimit(threads) { step(&model, &optimizer, x, .indices(labels), options) }
+        let loss = ComputeThreads.withLimit(evaluator.threadsForSteps) { step(&model, &optimizer, x, .indices(labels), options) }
         history.stepSeconds += monotonicSeconds() - t0
         guard loss.isFinite else {
             throw TrainingDiverged(iteration: i, loss: Double(loss), lastFiniteLoss: history.losses.last)

@@ -61,7 +61,7 @@ struct Chapter5Tests {
         for i in 0..<600 {
             let batchMask = (0..<100).map { _ in Int.random(in: 0..<trainSet.count, using: &rng) }
             let batch = trainSet.tensors(rows: batchMask)
-            ComputeThreads.withLimit(1) {
+            ComputeThreads.withLimit(evaluator.threadsForSteps) {
                 let (_, gradients) = net.lossAndGradient(batch.images, batch.labels)
                 sgd.update(&net, with: gradients)
             }

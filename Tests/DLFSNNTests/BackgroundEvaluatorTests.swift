@@ -87,7 +87,7 @@ struct BackgroundEvaluatorTests {
         #expect(evaluator.waitForAll() == [1])
     }
 
-    @Test("takeFinished stops at the first evaluation still running and gives nothing twice; the rest are under way")
+    @Test("takeFinished stops at the first evaluation still running and gives nothing twice; the rest are under way and hold a core")
     func stopsAtRunning() {
         let evaluator = BackgroundEvaluator<Int>(inBackground: true)
         let gate = DispatchSemaphore(value: 0)
@@ -102,10 +102,12 @@ struct BackgroundEvaluatorTests {
         #expect(delivered == [1])
         #expect(evaluator.takeFinished().isEmpty)
         #expect(evaluator.evaluationsUnderWay == 2)
+        #expect(evaluator.threadsForSteps == ComputeThreads.count - 1)
         gate.signal()
         #expect(evaluator.waitForAll() == [2, 3])
         #expect(evaluator.takeFinished().isEmpty)
         #expect(evaluator.evaluationsUnderWay == 0)
+        #expect(evaluator.threadsForSteps == ComputeThreads.count)
     }
 
     @Test("train records the same epochs, losses and final accuracy evaluating in the background or in line")

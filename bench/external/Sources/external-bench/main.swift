@@ -86,8 +86,8 @@ struct LoopData {
 
 /// The book's `train_neuralnet.py` (chapter 5) on Fashion-MNIST, float32: 10,000 iterations of a batch of
 /// 100 drawn with replacement, SGD with learning rate 0.1, train and test accuracy once an epoch. With
-/// `backgroundEvaluation`, as the DocC chapter-5 article shows: the steps on one compute thread and each
-/// epoch's accuracies by a `BackgroundEvaluator` (on another thread when there are two).
+/// `backgroundEvaluation`, as the DocC chapter-5 article shows: each epoch's accuracies by a
+/// `BackgroundEvaluator` (on another thread when there are two), the steps on the threads it leaves them.
 func trainingLoop(_ data: LoopData, backgroundEvaluation: Bool) {
     var rng = SeededGenerator(seed: 42)
     var net = Sequential<Float>.twoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10, activation: .relu, using: &rng)
@@ -108,7 +108,7 @@ func trainingLoop(_ data: LoopData, backgroundEvaluation: Bool) {
             optimizer.update(&net, with: gradients)
             lastLoss = loss
         }
-        if evaluator != nil { ComputeThreads.withLimit(1, step) } else { step() }
+        if let evaluator { ComputeThreads.withLimit(evaluator.threadsForSteps, step) } else { step() }
         stepSeconds += Date().timeIntervalSince(stepStart)
         if let evaluator {
             if i % iterationsPerEpoch == 0 { evaluator.submit(net, data.accuracies) }
