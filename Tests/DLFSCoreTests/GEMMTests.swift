@@ -102,9 +102,9 @@ struct GEMMTests {
         }
     }
 
-    /// Row-major B read in place (C up to 128 columns wide, whole slivers and a narrow edge) gives the bits of
-    /// the same B stored transposed, which is packed.
-    @Test(arguments: [(100, 784, 50), (30, 50, 64), (7, 300, 20), (13, 5, 128)])
+    /// Row-major B read in place (C up to 128 columns wide, or B at most 64 rows deep: whole slivers and a
+    /// narrow edge) gives the bits of the same B stored transposed, which is packed.
+    @Test(arguments: [(100, 784, 50), (30, 50, 64), (7, 300, 20), (13, 5, 128), (30, 25, 992), (20, 30, 130)])
     func bInPlaceMatchesPackedBits(m: Int, k: Int, n: Int) {
         var rng = SeededGenerator(seed: 5)
         let a = Tensor<Float>.randomNormal([m, k], using: &rng)

@@ -80,9 +80,9 @@ func blockedGEMM<S: TensorScalar>(
     // products when A is row-major, vectors over rows when it is transposed.
     let edge = n % nr
     let dotEdge = !transposeA && edge > 0 && edge <= EdgeColumns.maxWidth
-    // With A read in place, whole slivers of row-major B are read in place too: the kernel streams B's rows
-    // as it would the packed copy, and the copy (as large as B) is saved.
-    let readsBInPlace = !packsA && !transposeB && (edge == 0 || dotEdge)
+    // Whole slivers of row-major B are read in place when A is, or when B is shallow (an im2col product's
+    // 25 rows): the kernel streams B's rows as it would the packed copy, and the copy (as large as B) is saved.
+    let readsBInPlace = (!packsA || k <= Blocking.inPlaceBMaxDepth) && !transposeB && (edge == 0 || dotEdge)
     PackBuffers.with { buffers in
         let size = MemoryLayout<S>.stride
         let packedBCount = readsBInPlace ? (dotEdge ? edge * kcMax : 0) : ncMax * kcMax

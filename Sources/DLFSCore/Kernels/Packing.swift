@@ -14,6 +14,9 @@ import Foundation
     /// Up to this many columns of C, A is read in place instead of packed: each value of A then feeds
     /// too few multiply-adds to pay for copying it.
     @usableFromInline static let packAMinColumns = 128
+    /// Up to this depth B is read in place even when A is packed: a sliver's few rows stay in L1 while
+    /// every tile of A's block passes it, however far apart the rows are.
+    @usableFromInline static let inPlaceBMaxDepth = 64
 
     /// The K block for a product of depth k and n columns: equal blocks of at most `kcMax`, or of
     /// `kcMaxInPlace` when A is read in place.
