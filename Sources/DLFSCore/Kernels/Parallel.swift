@@ -167,9 +167,3 @@ final class WorkerTeam: @unchecked Sendable {
         }
     }
 }
-
-@usableFromInline
-struct UncheckedSendable<T>: @unchecked Sendable {
-    @usableFromInline let value: T
-    @usableFromInline init(_ value: T) { self.value = value }
-}
