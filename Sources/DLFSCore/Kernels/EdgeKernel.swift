@@ -122,7 +122,7 @@ protocol EdgeRows {
     func addingProduct(_ x: Self, _ b: Scalar) -> Self
 }
 
-/// The six rows of a micro-tile: a SIMD4 and a SIMD2 (two AVX2 registers of floats), no wasted lanes.
+/// The six rows of a micro-tile: a SIMD4 and a SIMD2, no wasted lanes.
 struct SixRows<Scalar: TensorScalar>: EdgeRows {
     var low: SIMD4<Scalar>, high: SIMD2<Scalar>
     static var count: Int { 6 }

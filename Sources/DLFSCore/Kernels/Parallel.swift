@@ -33,9 +33,9 @@ public enum ComputeThreads {
     /// The cores this process may run on.
     public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// How many threads a product of `multiplyAdds` should use, at most `threads`. Handing a part to a
-    /// spinning worker of `parallelFor` costs about a microsecond, so below about a million multiply-adds,
-    /// some 5 µs of one core's work, one thread finishes first.
+    /// How many threads a product of `multiplyAdds` should use, at most `threads`. Handing parts to
+    /// `parallelFor`'s spinning workers is cheap, so products are split from about a million multiply-adds,
+    /// some 5 µs of one core's work.
     public static func parts(multiplyAdds: Int, threads: Int) -> Int {
         multiplyAdds < 1_000_000 ? 1 : Swift.max(1, threads)
     }
@@ -54,7 +54,7 @@ public func parallelFor(_ parts: Int, _ body: (Int) -> Void) {
 
 /// One waiting thread per core beyond the first, which `parallelFor` hands its parts to. A worker spins for a
 /// while after each job before it sleeps, so that a product of a few tens of microseconds (a training step's)
-/// can be split: handing it to a spinning worker costs about a microsecond, waking a sleeping thread tens.
+/// can be split: a spinning worker sees a job at once, where a sleeping thread must first be woken.
 /// The caller takes parts too, so a late worker never holds it up. One job at a time: a `parallelFor`
 /// called while another runs (from another thread, or from inside a part) runs its parts on its own thread.
 @usableFromInline
@@ -137,7 +137,7 @@ final class WorkerTeam: @unchecked Sendable {
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
                 if spins % 64 == 0 {
-                    // Lets the thread it waits for run, should the two share a core.
+                    // Lets another thread that shares this core (an evaluation, say) have it while there is no job.
                     sched_yield()
                     let now = DispatchTime.now().uptimeNanoseconds
                     if deadline == 0 { deadline = now + Self.spinNanoseconds }
