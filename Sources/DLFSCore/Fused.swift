@@ -1,8 +1,10 @@
 /// The affine map with its bias added in the product's output pass, for the hot paths of inference and training.
 extension Tensor {
     /// x · W + b: x is (n, k), W is (k, m), b is (m) → (n, m). The product runs in blocks of rows so each
-    /// block's bias is added while the block is still in cache.
-    public func affine(_ w: Tensor, _ b: Tensor) -> Tensor {
+    /// block's bias is added while the block is still in cache. `then`, when given, runs on each finished
+    /// block (its first value and its count of values) on the thread that computed it: an elementwise
+    /// activation that follows the product, done in the same pass and shared among the threads.
+    public func affine(_ w: Tensor, _ b: Tensor, then epilogue: Epilogue<Scalar>? = nil) -> Tensor {
         let (n, k) = matrixShape
         precondition(w.rank == 2 && w.shape[0] == k, "affine: input \(shape) does not fit weights \(w.shape)")
         let m = w.shape[1]
@@ -12,7 +14,7 @@ extension Tensor {
                 b.withUnsafeBufferPointer { b in
                     Tensor(shape: [n, m]) { out in
                         affineRows(x: x.baseAddress!, n: n, k: k, w: w.baseAddress!, b: b.baseAddress!, m: m,
-                                   out: out.baseAddress!)
+                                   out: out.baseAddress!, then: epilogue)
                     }
                 }
             }
@@ -20,12 +22,16 @@ extension Tensor {
     }
 }
 
-/// out (n, m) = x (n, k) · w (k, m) + b (m), in blocks of rows split over the threads.
+/// An elementwise function applied in place to `count` values from the pointer on, as a product's last
+/// step; called concurrently on disjoint blocks.
+public typealias Epilogue<S> = (_ values: UnsafeMutablePointer<S>, _ count: Int) -> Void
+
+/// out (n, m) = x (n, k) · w (k, m) + b (m), then `epilogue` on it, in blocks of rows split over the threads.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 public func affineRows<S: TensorScalar>(
     x: UnsafePointer<S>, n: Int, k: Int, w: UnsafePointer<S>, b: UnsafePointer<S>, m: Int,
-    out: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count
+    out: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count, then epilogue: Epilogue<S>? = nil
 ) {
     let threads = ComputeThreads.parts(multiplyAdds: n * k * m, threads: threads)
     // Blocks of at most 240 rows (240 rows of 50 floats stay in L1/L2), and at least one per thread, in
@@ -40,6 +46,7 @@ public func affineRows<S: TensorScalar>(
             let c = out + r0 * m
             gemm(m: rows, n: m, k: k, a: x + r0 * k, lda: k, b: w, ldb: m, c: c, ldc: m, threads: 1)
             addBias(c, rows: rows, columns: m, bias: b)
+            epilogue?(c, rows * m)
         }
     }
 }

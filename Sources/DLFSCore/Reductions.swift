@@ -23,7 +23,7 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func sum(axis: Int, keepingDimension: Bool = false) -> Tensor {
-        reduce(axis: axis, keepingDimension: keepingDimension, empty: 0, +)
+        reduce(axis: axis, keepingDimension: keepingDimension, empty: 0, +, vectorized: +)
     }
 
     /// The mean along `axis`: the sum divided by the length n of that axis (NaN when n is 0, as NumPy).
@@ -42,11 +42,14 @@ extension Tensor {
     }
 
     /// Folds `op` along `axis`, starting from the first element of each line. The tensor is seen as
-    /// (outer, n, inner) around the axis, so the innermost loop always runs over contiguous memory.
+    /// (outer, n, inner) around the axis, so the innermost loop always runs over contiguous memory, whole
+    /// vectors at a time through `vectorized` (the same op lane by lane) when given: the compiler does not
+    /// vectorise a loop whose result and source may overlap. Every element is folded in the same order.
     /// `empty` fills the result when n is 0; nil means the reduction has no value there.
     @inlinable
     func reduce(
-        axis: Int, keepingDimension: Bool, empty: Scalar?, _ op: (Scalar, Scalar) -> Scalar
+        axis: Int, keepingDimension: Bool, empty: Scalar?, _ op: (Scalar, Scalar) -> Scalar,
+        vectorized: ((Scalar.Vector, Scalar.Vector) -> Scalar.Vector)? = nil
     ) -> Tensor {
         let axis = Shape.axis(axis, rank: rank)
         let n = shape[axis]
@@ -61,8 +64,17 @@ extension Tensor {
                     let line = x.baseAddress! + o * n * inner, result = out.baseAddress! + o * inner
                     if inner == 1 { result.pointee = Tensor.fold(line, count: n, op); continue }
                     result.initialize(from: line, count: inner)
+                    let width = Scalar.Vector.scalarCount
+                    let whole = vectorized == nil ? 0 : inner - inner % width
+                    let accumulator = UnsafeMutableRawPointer(result), stride = MemoryLayout<Scalar>.stride
                     for k in 1..<n {
-                        for i in 0..<inner { result[i] = op(result[i], line[k * inner + i]) }
+                        let source = UnsafeRawPointer(line + k * inner)
+                        for i in Swift.stride(from: 0, to: whole, by: width) {
+                            let sum = vectorized!(accumulator.loadUnaligned(fromByteOffset: i * stride, as: Scalar.Vector.self),
+                                                  source.loadUnaligned(fromByteOffset: i * stride, as: Scalar.Vector.self))
+                            accumulator.storeBytes(of: sum, toByteOffset: i * stride, as: Scalar.Vector.self)
+                        }
+                        for i in whole..<inner { result[i] = op(result[i], line[k * inner + i]) }
                     }
                 }
             }

@@ -41,4 +41,4 @@ extension ImageSet: ExampleSet {
 }
 
 /// b / 255 as a Float for every byte b: the book's `x.astype(float32) / 255`.
-private let normalizedPixelValues: [Float] = (0..<256).map { Float($0) / 255 }
+private let normalizedPixelValues: [Float] = (0...255).map { ImageSet.normalized(UInt8($0)) }

@@ -1,11 +1,11 @@
 import DLFSCore
 
 /// An elementwise activation: y = f(x), and ∂L/∂x from ∂L/∂y and the output y, which is all the backward
-/// pass keeps. Adding an activation is one of these, with `apply` a function of Functions.swift specialised
+/// pass keeps. Adding an activation is one of these, with `apply` a kernel of Functions.swift specialised
 /// there, its two lines in `ElementwiseActivation.backward`'s list and a `LayerSpec` case.
 public protocol ActivationFunction: Sendable {
-    /// f over every element, in place when the caller hands over the only reference to `x`.
-    static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S>
+    /// f over `count` values in place (an affine layer before it runs this on each block of its output).
+    static func apply<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, count: Int)
     /// ∂L/∂x of one element from ∂L/∂y and y.
     static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S
     /// The `LayerSpec` case that names this activation in a model file.
@@ -14,8 +14,10 @@ public protocol ActivationFunction: Sendable {
 
 /// out = max(0, x). Backward: dout where x > 0, else 0 (out > 0 exactly where x > 0).
 public enum ReLUFunction: ActivationFunction {
-    /// The layer's forward function, `relu`.
-    @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { relu(consume x) }
+    /// The layer's forward kernel, `relu`.
+    @inline(__always) public static func apply<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, count: Int) {
+        relu(values, count: count)
+    }
     /// dout where the output is positive, else 0.
     @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { y > 0 ? dout : 0 }
     public static var spec: LayerSpec { .relu }
@@ -23,8 +25,10 @@ public enum ReLUFunction: ActivationFunction {
 
 /// out = 1 / (1 + e⁻ˣ). Backward: dx = dout · (1 − out) · out.
 public enum SigmoidFunction: ActivationFunction {
-    /// The layer's forward function, `sigmoid`.
-    @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { sigmoid(consume x) }
+    /// The layer's forward kernel, `sigmoid`.
+    @inline(__always) public static func apply<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, count: Int) {
+        sigmoid(values, count: count)
+    }
     /// dout · (1 − y) · y, from the output y.
     @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { dout * (1 - y) * y }
     public static var spec: LayerSpec { .sigmoid }
@@ -32,8 +36,10 @@ public enum SigmoidFunction: ActivationFunction {
 
 /// out = tanh(x). Backward: dx = dout · (1 − out²).
 public enum TanhFunction: ActivationFunction {
-    /// The layer's forward function, `tanh`.
-    @inline(__always) public static func apply<S: TensorScalar>(_ x: consuming Tensor<S>) -> Tensor<S> { tanh(consume x) }
+    /// The layer's forward kernel, `tanh`.
+    @inline(__always) public static func apply<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, count: Int) {
+        tanh(values, count: count)
+    }
     /// dout · (1 − y²), from the output y.
     @inline(__always) public static func inputGradient<S: TensorScalar>(_ dout: S, output y: S) -> S { dout * (1 - y * y) }
     public static var spec: LayerSpec { .tanh }
@@ -46,8 +52,10 @@ public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFu
     public init() {}
 
     /// f is one of Functions.swift's, compiled there for Float and Double, so this needs no specialising.
+    /// In place when the caller hands over the only reference to `x`.
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
-        let y = Function.apply(consume x)
+        var y = x
+        y.withUnsafeMutableBufferPointer { Function.apply($0.baseAddress!, count: $0.count) }
         out = y
         return y
     }
@@ -65,6 +73,20 @@ public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFu
     }
 
     public var spec: LayerSpec { Function.spec }
+}
+
+/// A layer whose forward pass is an elementwise function, which the affine layer before it can run on
+/// each block of its product while the block is in cache (`Sequential.forward` pairs them).
+protocol FusableActivation<Scalar>: Layer {
+    /// The layer's function over `count` values in place.
+    func apply(_ values: UnsafeMutablePointer<Scalar>, count: Int)
+    /// Takes y = f(x), computed by the layer before, as this layer's output for `backward`.
+    mutating func keep(output y: Tensor<Scalar>)
+}
+
+extension ElementwiseActivation: FusableActivation {
+    func apply(_ values: UnsafeMutablePointer<Scalar>, count: Int) { Function.apply(values, count: count) }
+    mutating func keep(output y: Tensor<Scalar>) { out = y }
 }
 
 /// The book's `Relu` layer.

@@ -8,27 +8,43 @@ public func stepFunction<S>(_ x: Tensor<S>) -> Tensor<S> { x.map { $0 > 0 ? 1 : 
 
 /// 1 / (1 + e⁻ˣ), vectorised, exact in form and finite for every input (see `TensorScalar.sigmoid`).
 /// Computed in place when the caller hands over the only reference to `x`.
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-public func sigmoid<S>(_ x: consuming Tensor<S>) -> Tensor<S> {
-    var y = x
-    y.withUnsafeMutableBufferPointer { S.apply($0.baseAddress!, count: $0.count, S.sigmoid) }
-    return y
-}
+public func sigmoid<S>(_ x: consuming Tensor<S>) -> Tensor<S> { inPlace(x, sigmoid) }
 
 /// max(0, x), in place when the caller hands over the only reference to `x`.
+public func relu<S>(_ x: consuming Tensor<S>) -> Tensor<S> { inPlace(x, relu) }
+
+/// tanh of every element, in place when the caller hands over the only reference to `x`.
+public func tanh<S>(_ x: consuming Tensor<S>) -> Tensor<S> { inPlace(x, tanh) }
+
+/// `count` values from `values` on through the sigmoid, in place: the kernel of `sigmoid(_:)`, which an
+/// affine product also runs on each block of its output.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-public func relu<S>(_ x: consuming Tensor<S>) -> Tensor<S> {
-    var y = x
-    y.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = Swift.max(p[i], 0) } }
-    return y
+public func sigmoid<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, count: Int) {
+    S.apply(values, count: count, .sigmoid)
 }
 
-/// tanh of every element.
+/// max(0, x) over `count` values in place: the kernel of `relu(_:)`.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-public func tanh<S>(_ x: Tensor<S>) -> Tensor<S> { x.map { S.tanh($0) } }
+public func relu<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, count: Int) {
+    for i in 0..<count { values[i] = Swift.max(values[i], 0) }
+}
+
+/// tanh over `count` values in place: the kernel of `tanh(_:)`.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+public func tanh<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, count: Int) {
+    for i in 0..<count { values[i] = S.tanh(values[i]) }
+}
+
+/// x with `kernel` run over all its values, in place when x's storage is not shared.
+@inline(__always)
+private func inPlace<S>(_ x: consuming Tensor<S>, _ kernel: (UnsafeMutablePointer<S>, Int) -> Void) -> Tensor<S> {
+    var y = x
+    y.withUnsafeMutableBufferPointer { kernel($0.baseAddress!, $0.count) }
+    return y
+}
 
 /// Softmax of each row (or of a vector): exp(x − max) / Σ exp(x − max). Subtracting the row maximum keeps
 /// exp from overflowing (the book's `softmax` in `common/functions.py`) without changing the result.
@@ -37,20 +53,25 @@ public func tanh<S>(_ x: Tensor<S>) -> Tensor<S> { x.map { S.tanh($0) } }
 public func softmax<S>(_ x: Tensor<S>) -> Tensor<S> {
     let (rows, columns) = x.matrixShape
     var y = x
-    y.withUnsafeMutableBufferPointer { p in
-        for r in 0..<rows { softmaxRow(p.baseAddress! + r * columns, count: columns) }
-    }
+    y.withUnsafeMutableBufferPointer { softmaxRows($0.baseAddress!, rows: rows, columns: columns) }
     return y
 }
 
-/// Softmax of one row in place.
+/// Softmax of each of `rows` contiguous rows in place. The exponentials run over all rows in one pass: a
+/// row of 10 classes is less than one vector, and one padded vector per row cost more than the rest.
 @inlinable
-public func softmaxRow<S: TensorScalar>(_ row: UnsafeMutablePointer<S>, count: Int) {
-    var m = -S.infinity
-    for j in 0..<count { m = Swift.max(m, row[j]) }
-    for j in 0..<count { row[j] -= m }
-    S.apply(row, count: count, S.exp)
-    var sum: S = 0
-    for j in 0..<count { sum += row[j] }
-    for j in 0..<count { row[j] /= sum }
+public func softmaxRows<S: TensorScalar>(_ x: UnsafeMutablePointer<S>, rows: Int, columns: Int) {
+    for r in 0..<rows {
+        let row = x + r * columns
+        var m = -S.infinity
+        for j in 0..<columns { m = Swift.max(m, row[j]) }
+        for j in 0..<columns { row[j] -= m }
+    }
+    S.apply(x, count: rows * columns, .exp)
+    for r in 0..<rows {
+        let row = x + r * columns
+        var sum: S = 0
+        for j in 0..<columns { sum += row[j] }
+        for j in 0..<columns { row[j] /= sum }
+    }
 }

@@ -92,7 +92,21 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         var y = x
         if let inputShape, y.rank == 2 { y = y.reshaped([y.shape[0]] + inputShape) }
         // Each output handed over whole, so an activation can work in place.
-        for l in layers.indices { y = layers[l].forward(consume y, isTraining: isTraining) }
+        var l = 0
+        while l < layers.count {
+            if l + 1 < layers.count, var affine = layers[l] as? Affine<Scalar>,
+               var activation = layers[l + 1] as? any FusableActivation<Scalar> {
+                // The activation runs inside the product, on each block of rows while it is in cache.
+                y = affine.forward(consume y, then: activation.apply)
+                activation.keep(output: y)
+                layers[l] = affine
+                layers[l + 1] = activation
+                l += 2
+            } else {
+                y = layers[l].forward(consume y, isTraining: isTraining)
+                l += 1
+            }
+        }
         return y
     }
 

@@ -180,7 +180,7 @@ public struct ThreeLayerNet<Scalar: TensorScalar>: Sendable {
                     third.apply(rows: count, h2, xStride: p2, to: out, yStride: p3)
                 }
                 for r in 0..<count {
-                    softmaxRow(out + r * p3, count: third.outputs)
+                    softmaxRows(out + r * p3, rows: 1, columns: third.outputs)
                     body(row + r, out + r * p3)
                 }
                 row += count

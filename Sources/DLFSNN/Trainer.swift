@@ -141,15 +141,17 @@ public func train<Scalar: TensorScalar>(
     for i in 0..<options.iterations {
         let t0 = monotonicSeconds()
         swap(&indices, &next)
-        let x = Tensor<Scalar>(shape: [b, trainSet.featureCount]) { buffer in
-            indices.withUnsafeBufferPointer { trainSet.gatherFeatures($0, into: buffer.baseAddress!) }
+        let loss = ComputeThreads.withLimit(evaluator.threadsForSteps) {
+            let x = Tensor<Scalar>(shape: [b, trainSet.featureCount]) { buffer in
+                indices.withUnsafeBufferPointer { gatherBatch(trainSet, $0, into: buffer.baseAddress!) }
+            }
+            if i + 1 < options.iterations {
+                next.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
+                next.withUnsafeBufferPointer { trainSet.prefetchFeatures($0) }
+            }
+            for r in 0..<b { labels[r] = trainSet.label(at: indices[r]) }
+            return step(&model, &optimizer, x, .indices(labels), options)
         }
-        if i + 1 < options.iterations {
-            next.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
-            next.withUnsafeBufferPointer { trainSet.prefetchFeatures($0) }
-        }
-        for r in 0..<b { labels[r] = trainSet.label(at: indices[r]) }
-        let loss = ComputeThreads.withLimit(evaluator.threadsForSteps) { step(&model, &optimizer, x, .indices(labels), options) }
         history.stepSeconds += monotonicSeconds() - t0
         guard loss.isFinite else {
             throw TrainingDiverged(iteration: i, loss: Double(loss), lastFiniteLoss: history.losses.last)
@@ -167,6 +169,19 @@ public func train<Scalar: TensorScalar>(
     deliver(evaluator.waitForAll())
     history.finalTestAccuracy = model.accuracy(on: testSet)
     return history
+}
+
+/// The features of a batch, its rows shared among the compute threads: converting a hundred images is
+/// otherwise one of the longest stretches of a step that only one thread works on.
+private func gatherBatch<Scalar: TensorScalar>(_ set: any ExampleSet, _ indices: UnsafeBufferPointer<Int>,
+                                               into out: UnsafeMutablePointer<Scalar>) {
+    let parts = Swift.max(1, Swift.min(ComputeThreads.count, indices.count))
+    let rowsPerPart = (indices.count + parts - 1) / parts
+    parallelFor(parts) { part in
+        let rows = (part * rowsPerPart)..<Swift.min(indices.count, (part + 1) * rowsPerPart)
+        guard !rows.isEmpty else { return }
+        set.gatherFeatures(UnsafeBufferPointer(rebasing: indices[rows]), into: out + rows.lowerBound * set.featureCount)
+    }
 }
 
 /// One update of the model from the batch (x, t); returns the batch loss before it, or after it.

@@ -111,7 +111,7 @@ extension Sequential {
     /// The book's loss of one row of scores: the cross-entropy of their softmax (the row is overwritten).
     @inline(__always)
     static func rowLoss(_ row: UnsafeMutablePointer<Scalar>, _ count: Int, _ t: Int) -> Scalar {
-        softmaxRow(row, count: count)
+        softmaxRows(row, rows: 1, columns: count)
         return crossEntropy(probabilities: row, label: t)
     }
 

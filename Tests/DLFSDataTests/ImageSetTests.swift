@@ -17,6 +17,17 @@ import Testing
         #expect(out == [1, 2, 3, 4, 1, 2, 3, 4])
     }
 
+    /// The product-and-correction must round every byte exactly as the division; the bare product by
+    /// 1/255 differs in 126 of the 256 (NumPy: `(x * np.float32(1/255)) != x / np.float32(255)`).
+    @Test func normalisedBytesAreTheDivisionToTheBit() {
+        for byte in 0...255 {
+            let expected = Float(byte) / 255
+            #expect(ImageSet.normalized(UInt8(byte)).bitPattern == expected.bitPattern, "byte \(byte)")
+        }
+        let reciprocal: Float = 1 / 255
+        #expect((0...255).count { Float($0) * reciprocal != Float($0) / 255 } == 126)
+    }
+
     @Test func labelsAsIndicesOrOneHot() throws {
         let set = try fixture()
         var indices = [Float](repeating: -1, count: 2)

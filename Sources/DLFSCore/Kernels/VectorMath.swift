@@ -107,10 +107,26 @@ extension TensorScalar {
     }
 }
 
+/// The vector functions `TensorScalar.apply` runs over a buffer.
+public enum VectorFunction: Sendable {
+    /// `TensorScalar.exp`.
+    case exp
+    /// `TensorScalar.sigmoid`.
+    case sigmoid
+}
+
 extension TensorScalar {
     /// Applies a vector function to a buffer in place: whole vectors, then the tail through a padded vector.
+    /// The function is named, not passed as a closure: with a constant case the switch folds away and the
+    /// function's body is inlined into the loop, where a closure stayed a call per vector.
     @inlinable @inline(__always)
-    public static func apply(_ buffer: UnsafeMutablePointer<Self>, count: Int, _ f: (Vector) -> Vector) {
+    public static func apply(_ buffer: UnsafeMutablePointer<Self>, count: Int, _ function: VectorFunction) {
+        @inline(__always) func f(_ v: Vector) -> Vector {
+            switch function {
+            case .exp: exp(v)
+            case .sigmoid: sigmoid(v)
+            }
+        }
         let width = Vector.scalarCount
         let raw = UnsafeMutableRawPointer(buffer)
         var i = 0
@@ -148,7 +164,7 @@ extension Tensor {
     /// Elementwise eˣ, vectorised.
     public func fastExp() -> Tensor {
         var out = self
-        out.withUnsafeMutableBufferPointer { Scalar.apply($0.baseAddress!, count: $0.count, Scalar.exp) }
+        out.withUnsafeMutableBufferPointer { Scalar.apply($0.baseAddress!, count: $0.count, .exp) }
         return out
     }
 }
