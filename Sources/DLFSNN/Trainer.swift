@@ -141,13 +141,13 @@ public func train<Scalar: TensorScalar>(
     for i in 0..<options.iterations {
         let t0 = monotonicSeconds()
         swap(&indices, &next)
+        let isLast = i + 1 == options.iterations
+        if !isLast { next.withUnsafeMutableBufferPointer { sampler.next(into: $0) } }
         let loss = ComputeThreads.withLimit(evaluator.threadsForSteps) {
             let x = Tensor<Scalar>(shape: [b, trainSet.featureCount]) { buffer in
-                indices.withUnsafeBufferPointer { gatherBatch(trainSet, $0, into: buffer.baseAddress!) }
-            }
-            if i + 1 < options.iterations {
-                next.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
-                next.withUnsafeBufferPointer { trainSet.prefetchFeatures($0) }
+                indices.withUnsafeBufferPointer { batch in
+                    next.withUnsafeBufferPointer { gatherBatch(trainSet, batch, into: buffer.baseAddress!, prefetching: isLast ? nil : $0) }
+                }
             }
             for r in 0..<b { labels[r] = trainSet.label(at: indices[r]) }
             return step(&model, &optimizer, x, .indices(labels), options)
@@ -171,16 +171,14 @@ public func train<Scalar: TensorScalar>(
     return history
 }
 
-/// The features of a batch, its rows shared among the compute threads: converting a hundred images is
-/// otherwise one of the longest stretches of a step that only one thread works on.
+/// The features of a batch, its rows shared among the compute threads (converting a hundred images is
+/// otherwise one of the longest stretches of a step that only one thread works on); each thread then asks
+/// for the same rows of the next batch, which are on their way into its cache during the step.
 private func gatherBatch<Scalar: TensorScalar>(_ set: any ExampleSet, _ indices: UnsafeBufferPointer<Int>,
-                                               into out: UnsafeMutablePointer<Scalar>) {
-    let parts = Swift.max(1, Swift.min(ComputeThreads.count, indices.count))
-    let rowsPerPart = (indices.count + parts - 1) / parts
-    parallelFor(parts) { part in
-        let rows = (part * rowsPerPart)..<Swift.min(indices.count, (part + 1) * rowsPerPart)
-        guard !rows.isEmpty else { return }
+                                               into out: UnsafeMutablePointer<Scalar>, prefetching next: UnsafeBufferPointer<Int>?) {
+    parallelRanges(indices.count, minimumLength: 1) { rows in
         set.gatherFeatures(UnsafeBufferPointer(rebasing: indices[rows]), into: out + rows.lowerBound * set.featureCount)
+        if let next { set.prefetchFeatures(UnsafeBufferPointer(rebasing: next[rows.clamped(to: next.indices)])) }
     }
 }
 

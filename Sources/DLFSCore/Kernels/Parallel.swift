@@ -52,6 +52,20 @@ public func parallelFor(_ parts: Int, _ body: (Int) -> Void) {
     }
 }
 
+/// Runs `body` on consecutive ranges that cover 0..<count, as many as there are compute threads but none
+/// shorter than `minimumLength` (one range when count is below twice that): an elementwise pass over a
+/// large buffer, such as an optimizer's update, shared among the threads. The ranges depend only on count
+/// and the thread count; `body` must write disjoint memory for disjoint ranges.
+@inlinable
+public func parallelRanges(_ count: Int, minimumLength: Int, _ body: (Range<Int>) -> Void) {
+    let parts = Swift.max(1, Swift.min(ComputeThreads.count, count / Swift.max(1, minimumLength)))
+    let length = (count + parts - 1) / parts
+    parallelFor(parts) { part in
+        let range = (part * length)..<Swift.min(count, (part + 1) * length)
+        if !range.isEmpty { body(range) }
+    }
+}
+
 /// One waiting thread per core beyond the first, which `parallelFor` hands its parts to. A worker spins for a
 /// while after each job before it sleeps, so that a product of a few tens of microseconds (a training step's)
 /// can be split: a spinning worker sees a job at once, where a sleeping thread must first be woken.
