@@ -75,8 +75,8 @@ public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFu
     public var spec: LayerSpec { Function.spec }
 }
 
-/// A layer whose forward pass is an elementwise function, which the affine layer before it can run on
-/// each block of its product while the block is in cache (`Sequential.forward` pairs them).
+/// A layer whose forward pass is an elementwise function, which the layer before it can run on its output
+/// (`Sequential.forward` pairs them: `Affine` and `Convolution` run it on each block as they make it).
 protocol FusableActivation<Scalar>: Layer {
     /// The layer's function over `count` values in place.
     func apply(_ values: UnsafeMutablePointer<Scalar>, count: Int)

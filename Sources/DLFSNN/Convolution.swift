@@ -59,9 +59,15 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                        windowWidth: filterWidth, stride: stride, pad: pad)
     }
 
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+        forward(x, isTraining: isTraining, then: nil)
+    }
+
+    /// The forward pass with an elementwise `epilogue` (the next layer's activation) run on each image's
+    /// output as the bias is added to it.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar> {
         precondition(x.rank == 4 && x.shape[1] == channels, "Convolution: input \(x.shape) for (N, \(channels), H, W)")
         let g = geometry(height: x.shape[2], width: x.shape[3])
         let (n, f) = (x.shape[0], filters)
@@ -80,7 +86,7 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                 }
             }
         }
-        let out = Self.imagesFromFilterRows(product, bias: b, batch: n, positions: g.positions)
+        let out = Self.imagesFromFilterRows(product, bias: b, batch: n, positions: g.positions, then: epilogue)
         (self.col, self.product, geometry) = (col, product, isTraining ? g : nil)
         return out.reshaped([n, f, g.outputHeight, g.outputWidth])
     }
@@ -130,14 +136,16 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                      stride: stride, pad: pad)
     }
 
-    /// (FN, N·P) → (N, FN·P) with b[f] added: the GEMM's filter rows cut into each image's runs of P values.
+    /// (FN, N·P) → (N, FN·P) with b[f] added, then `epilogue` on each image: the GEMM's filter rows cut into
+    /// each image's runs of P values.
     private static func imagesFromFilterRows(_ rows: Tensor<Scalar>, bias: Tensor<Scalar>, batch n: Int,
-                                             positions p: Int) -> Tensor<Scalar> {
+                                             positions p: Int, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar> {
         let f = rows.shape[0]
         return rows.withUnsafeBufferPointer { rows in
             bias.withUnsafeBufferPointer { bias in
                 Tensor(shape: [n, f * p]) { out in
-                    moveRuns(rows.baseAddress!, out.baseAddress!, filters: f, batch: n, positions: p, bias: bias.baseAddress!)
+                    moveRuns(rows.baseAddress!, out.baseAddress!, filters: f, batch: n, positions: p, bias: bias.baseAddress!,
+                             then: epilogue)
                 }
             }
         }
@@ -158,9 +166,10 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     }
 }
 
-/// out[i, f, ·] = rows[f, i·P ..< (i+1)·P] + bias[f], images shared among the threads.
+/// out[i, f, ·] = rows[f, i·P ..< (i+1)·P] + bias[f], then `epilogue` on image i's values, images shared
+/// among the threads.
 private func moveRuns<S: TensorScalar>(_ rows: UnsafePointer<S>, _ out: UnsafeMutablePointer<S>, filters f: Int,
-                                       batch n: Int, positions p: Int, bias: UnsafePointer<S>) {
+                                       batch n: Int, positions p: Int, bias: UnsafePointer<S>, then epilogue: Epilogue<S>?) {
     let parts = n * f * p < 1 << 16 ? 1 : Swift.min(n, ComputeThreads.count)
     parallelFor(parts) { part in
         for i in stride(from: part, to: n, by: parts) {
@@ -168,6 +177,7 @@ private func moveRuns<S: TensorScalar>(_ rows: UnsafePointer<S>, _ out: UnsafeMu
                 let source = rows + (filter * n + i) * p, target = out + (i * f + filter) * p, shift = bias[filter]
                 for k in 0..<p { target[k] = source[k] + shift }
             }
+            epilogue?(out + i * f * p, f * p)
         }
     }
 }

@@ -20,6 +20,11 @@ public protocol Layer<Scalar>: Sendable {
     /// (dropout, batch normalisation); the others ignore it.
     mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar>
 
+    /// The forward pass, then `epilogue` (the next layer's elementwise activation) over the output in place.
+    /// A layer whose output comes out of a product block by block (`Affine`, `Convolution`) runs it on each
+    /// block while the block is in cache; by default it runs over the whole output.
+    mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar>
+
     /// Takes ∂L/∂out of the last `forward`, keeps the parameters' gradients, and returns ∂L/∂x, or nil when
     /// `needsInputGradient` is false (the first layer of a network, whose input is the data).
     mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>?
@@ -46,6 +51,12 @@ public protocol Layer<Scalar>: Sendable {
 }
 
 extension Layer {
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar> {
+        var y = forward(x, isTraining: isTraining)
+        if let epilogue { y.withUnsafeMutableBufferPointer { epilogue($0.baseAddress!, $0.count) } }
+        return y
+    }
+
     public var parameterNames: [String] { [] }
     public var parameters: [Tensor<Scalar>] { [] }
     public var gradients: [Tensor<Scalar>] { [] }

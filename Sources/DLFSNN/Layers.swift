@@ -36,14 +36,14 @@ public struct Affine<Scalar: TensorScalar>: WeightBiasLayer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
-        forward(x, then: nil)
+        forward(x, isTraining: isTraining, then: nil)
     }
 
     /// The forward pass with an elementwise `epilogue` (the next layer's activation) run on each block of
-    /// the output as the product finishes it.
+    /// rows as the product finishes it.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    mutating func forward(_ x: consuming Tensor<Scalar>, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar> {
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar> {
         let matrix = x.rank == 2 ? x : x.reshaped([x.shape[0], -1])
         precondition(matrix.shape[1] == inputs, "Affine: input \(x.shape) for \(inputs) inputs")
         self.x = matrix

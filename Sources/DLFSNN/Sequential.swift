@@ -94,12 +94,11 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         // Each output handed over whole, so an activation can work in place.
         var l = 0
         while l < layers.count {
-            if l + 1 < layers.count, var affine = layers[l] as? Affine<Scalar>,
-               var activation = layers[l + 1] as? any FusableActivation<Scalar> {
-                // The activation runs inside the product, on each block of rows while it is in cache.
-                y = affine.forward(consume y, then: activation.apply)
+            if l + 1 < layers.count, var activation = layers[l + 1] as? any FusableActivation<Scalar> {
+                // The activation runs inside the layer before (on each block of a product while it is in cache).
+                // That layer is called where it is: a copy would share its workspaces, and they would not be reused.
+                y = layers[l].forward(consume y, isTraining: isTraining, then: activation.apply)
                 activation.keep(output: y)
-                layers[l] = affine
                 layers[l + 1] = activation
                 l += 2
             } else {

@@ -38,8 +38,13 @@ public func gemm<S: TensorScalar>(
                     transposeB: transposeB, c: c, ldc: ldc, accumulate: accumulate, kcMax: kcMax)
         return
     }
-    // Split the longer side of C into `parts` pieces aligned to the micro-tile.
+    // Split the longer side of C into `parts` pieces aligned to the micro-tile; but every piece of rows packs
+    // all of B, so when that copy is a large share of the work (a convolution's dW = doutᵀ · col, 25 columns
+    // deep in tens of thousands of products) and the columns make enough slivers, split the columns instead.
+    let plan = PackingPlan(n: n, k: k, transposeA: transposeA, transposeB: transposeB, of: S.self)
+    let packedB = plan.readsBInPlace ? 0 : k * n
     let splitRows = m >= n
+        && !(n >= parts * S.Vector.scalarCount && packedB > (plan.packsA ? m * k : 0) && packedB * 64 >= m * n * k)
     let unit = splitRows ? Blocking.mr : S.Vector.scalarCount
     let extent = splitRows ? m : n
     let piece = (extent + parts - 1) / parts
@@ -59,9 +64,7 @@ public func gemm<S: TensorScalar>(
     }
 }
 
-/// One thread's GEMM: the BLIS loop nest over packed blocks. A is packed only when C is wide enough to
-/// reuse each packed value many times (`Blocking.packAMinColumns`); otherwise the kernel reads it in place,
-/// six rows at a time across all of C's columns while those rows sit in L1.
+/// One thread's GEMM: the BLIS loop nest over packed blocks, packed as `PackingPlan` says.
 /// `kcMax` comes from the whole product's shape, so a thread's share is summed in the same K blocks.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
@@ -75,14 +78,8 @@ func blockedGEMM<S: TensorScalar>(
     let mr = Blocking.mr, nr = S.Vector.scalarCount
     let ncMax = min((n + nr - 1) / nr * nr, Blocking.nc)
     let mcMax = min((m + mr - 1) / mr * mr, Blocking.mc)
-    let packsA = n > Blocking.packAMinColumns
-    // A few columns past the last full sliver go through an edge kernel (EdgeKernel.swift): dot
-    // products when A is row-major, vectors over rows when it is transposed.
-    let edge = n % nr
-    let dotEdge = !transposeA && edge > 0 && edge <= EdgeColumns.maxWidth
-    // Whole slivers of row-major B are read in place when A is, or when B is shallow (an im2col product's
-    // 25 rows): the kernel streams B's rows as it would the packed copy, and the copy (as large as B) is saved.
-    let readsBInPlace = (!packsA || k <= Blocking.inPlaceBMaxDepth) && !transposeB && (edge == 0 || dotEdge)
+    let plan = PackingPlan(n: n, k: k, transposeA: transposeA, transposeB: transposeB, of: S.self)
+    let (packsA, edge, dotEdge, readsBInPlace) = (plan.packsA, plan.edge, plan.dotEdge, plan.readsBInPlace)
     PackBuffers.with { buffers in
         let size = MemoryLayout<S>.stride
         let packedBCount = readsBInPlace ? (dotEdge ? edge * kcMax : 0) : ncMax * kcMax
@@ -122,6 +119,26 @@ func blockedGEMM<S: TensorScalar>(
                 }
             }
         }
+    }
+}
+
+/// What one thread's GEMM copies, from the shape of its product.
+struct PackingPlan {
+    /// A is packed only when C is wide enough to reuse each packed value many times; otherwise the kernel
+    /// reads it in place, six rows at a time across all of C's columns while those rows sit in L1.
+    let packsA: Bool
+    /// Columns past the last full sliver, and whether they go through `edgeDotKernel` (EdgeKernel.swift:
+    /// dot products when A is row-major; vectors over rows when it is transposed).
+    let edge: Int, dotEdge: Bool
+    /// Whole slivers of row-major B are read in place when A is, or when B is shallow (an im2col product's
+    /// 25 rows): the kernel streams B's rows as it would the packed copy, and the copy (as large as B) is saved.
+    let readsBInPlace: Bool
+
+    init<S: TensorScalar>(n: Int, k: Int, transposeA: Bool, transposeB: Bool, of _: S.Type) {
+        packsA = n > Blocking.packAMinColumns
+        edge = n % S.Vector.scalarCount
+        dotEdge = !transposeA && edge > 0 && edge <= EdgeColumns.maxWidth
+        readsBInPlace = (!packsA || k <= Blocking.inPlaceBMaxDepth) && !transposeB && (edge == 0 || dotEdge)
     }
 }
 
