@@ -102,12 +102,19 @@ private func maxPool<S: TensorScalar>(_ x: UnsafePointer<S>, _ g: WindowGeometry
 }
 
 /// The common 2×2 window with stride 2: the first largest of (a, b, c, d) in window order, for each output.
+/// Float rows of at least 8 outputs go 8 at a time (`maxPool2x2Float`); the rest here, one by one.
 @inline(__always)
 private func maxPool2x2<S: TensorScalar>(_ plane: UnsafePointer<S>, _ g: WindowGeometry, into out: UnsafeMutablePointer<S>,
                                          argmax: UnsafeMutablePointer<Int32>?) {
     let w = g.width
     for oy in 0..<g.outputHeight {
         let top = plane + 2 * oy * w, bottom = top + w, row = out + oy * g.outputWidth
+        if S.self == Float.self && g.outputWidth >= 8 {
+            maxPool2x2Float(UnsafeRawPointer(plane).assumingMemoryBound(to: Float.self), width: w, oy: oy,
+                            outputs: g.outputWidth, into: UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self),
+                            argmax: argmax.map { $0 + oy * g.outputWidth })
+            continue
+        }
         guard let argmax else {
             for ox in 0..<g.outputWidth {
                 let ab = top[2 * ox + 1] > top[2 * ox] ? top[2 * ox + 1] : top[2 * ox]
@@ -125,6 +132,41 @@ private func maxPool2x2<S: TensorScalar>(_ plane: UnsafePointer<S>, _ g: WindowG
             row[ox] = best
             argmax[oy * g.outputWidth + ox] = Int32(index)
         }
+    }
+}
+
+/// One row of 2×2 windows of a Float plane, eight outputs at a time: the two input rows' 16 values split
+/// into even and odd columns (a, b above, c, d below), then the same comparisons in the same order as one
+/// window at a time, lane by lane, which compile to vector compares and maxima instead of branches. A row
+/// whose width is not a multiple of 8 ends with the last eight outputs, computed again where they overlap.
+@inline(__always)
+private func maxPool2x2Float(_ plane: UnsafePointer<Float>, width w: Int, oy: Int, outputs: Int,
+                             into row: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?) {
+    let top = UnsafeRawPointer(plane + 2 * oy * w), bottom = top + w * MemoryLayout<Float>.stride
+    let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+    var ox = 0
+    while true {
+        let offset = 2 * ox * MemoryLayout<Float>.stride
+        let upper = top.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+        let lower = bottom.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+        let (b, c, d) = (upper.oddHalf, lower.evenHalf, lower.oddHalf)
+        var best = upper.evenHalf, step = SIMD8<Int32>()
+        var greater = b .> best
+        best.replace(with: b, where: greater)
+        step.replace(with: 1, where: greater)
+        greater = c .> best
+        best.replace(with: c, where: greater)
+        step.replace(with: Int32(w), where: greater)
+        greater = d .> best
+        best.replace(with: d, where: greater)
+        step.replace(with: Int32(w + 1), where: greater)
+        UnsafeMutableRawPointer(row + ox).storeBytes(of: best, as: SIMD8<Float>.self)
+        if let argmax {
+            let first = SIMD8<Int32>(repeating: Int32(2 * oy * w + 2 * ox)) &+ lanes
+            UnsafeMutableRawPointer(argmax + ox).storeBytes(of: first &+ step, as: SIMD8<Int32>.self)
+        }
+        if ox + 8 == outputs { break }
+        ox = Swift.min(ox + 8, outputs - 8)
     }
 }
 

@@ -159,6 +159,30 @@ struct GEMMTests {
         #expect(run(1) == run(2))
     }
 
+    /// A convolution's dW = doutᵀ · col (B stored transposed, 25 columns, thousands of products deep) splits C's
+    /// columns rather than its rows, so that no two threads pack the same B: still the bits of one thread, and
+    /// the reference's values.
+    @Test func deepProductOfTransposedBAgreesAcrossThreadCounts() {
+        let (m, k, n) = (30, 5_760, 25)
+        var rng = SeededGenerator(seed: 11)
+        let a = Tensor<Float>.randomNormal([m, k], using: &rng)
+        let b = Tensor<Float>.randomNormal([n, k], using: &rng)
+        func run(_ threads: Int) -> [Float] {
+            var c = Tensor<Float>.zeros([m, n])
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: k, transposeB: true,
+                             c: pc.baseAddress!, ldc: n, threads: threads)
+                    }
+                }
+            }
+            return c.scalars
+        }
+        #expect(run(1) == run(2))
+        Self.check(Float.self, m: m, k: k, n: n, ta: false, tb: true, accumulate: true, threads: 2, tolerance: 1e-5)
+    }
+
     @Test func tensorProductsAgreeWithHandComputedValues() {
         let a = Tensor<Double>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
         let b = Tensor<Double>(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])

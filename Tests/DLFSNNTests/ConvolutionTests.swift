@@ -52,6 +52,30 @@ struct ConvolutionTests {
         Self.expectClose(inference.forward(Fixtures.input(c.input).converted(to: Float.self), isTraining: false), c.out, "Float out")
     }
 
+    /// Float rows of 8 or more 2×2 windows go eight at a time through vector compares; a Double pool takes every
+    /// window alone. On values full of ties (small integers, and zeros of both signs) both must pick the same
+    /// first largest element of each window: the same maxima, and dx routed to the same places. Widths 20 and 24
+    /// end with an overlapping group of eight; 16 with a whole one.
+    @Test("2×2 pooling eight windows at a time picks the same first maxima as one at a time", arguments: [16, 20, 24])
+    func vectorPoolingMatchesWindowByWindow(width: Int) {
+        let shape = [3, 2, 6, width]
+        var rng = SeededGenerator(seed: UInt64(width))
+        let values = (0..<shape.reduce(1, *)).map { _ -> Double in
+            let v = Double(rng.next() % 5) - 2
+            return v == 0 && rng.next() % 2 == 0 ? -0.0 : v
+        }
+        let x = Tensor<Double>(shape: shape, scalars: values)
+        let dout = Fixtures.gradient([3, 2, 3, width / 2])
+        var single = Pooling<Double>(poolHeight: 2, poolWidth: 2)
+        var vector = Pooling<Float>(poolHeight: 2, poolWidth: 2)
+        let expected = single.forward(x, isTraining: true)
+        let out = vector.forward(x.converted(to: Float.self), isTraining: true)
+        #expect(out.converted(to: Double.self).scalars.map(\.bitPattern) == expected.scalars.map(\.bitPattern))
+        #expect(vector.backward(dout.converted(to: Float.self)).converted(to: Double.self) == single.backward(dout))
+        var inference = Pooling<Float>(poolHeight: 2, poolWidth: 2)
+        #expect(inference.forward(x.converted(to: Float.self), isTraining: false) == out)
+    }
+
     @Test("Pooling with padding takes the padding as zeros, as the book's im2col pads")
     func paddedPooling() {
         var layer = Pooling<Double>(poolHeight: 2, poolWidth: 2, stride: 2, pad: 1)

@@ -44,7 +44,7 @@ public func gemm<S: TensorScalar>(
     let plan = PackingPlan(n: n, k: k, transposeA: transposeA, transposeB: transposeB, of: S.self)
     let packedB = plan.readsBInPlace ? 0 : k * n
     let splitRows = m >= n
-        && !(n >= parts * S.Vector.scalarCount && packedB > (plan.packsA ? m * k : 0) && packedB * 64 >= m * n * k)
+        && !((n + S.Vector.scalarCount - 1) / S.Vector.scalarCount >= parts && packedB > (plan.packsA ? m * k : 0) && packedB * 64 >= m * n * k)
     let unit = splitRows ? Blocking.mr : S.Vector.scalarCount
     let extent = splitRows ? m : n
     let piece = (extent + parts - 1) / parts

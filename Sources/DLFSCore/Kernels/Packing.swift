@@ -128,13 +128,18 @@ func packB<S: TensorScalar>(
     var out = dst
     for s in stride(from: 0, to: nc, by: nr) {
         let live = min(nr, nc - s)
-        // B is stored (n, k): column j of op(B) is row j of storage.
-        for c in 0..<nr {
-            if c < live {
-                let src = b + (j0 + s + c) * ldb + p0
-                for p in 0..<kc { out[p * nr + c] = src[p] }
-            } else {
-                for p in 0..<kc { out[p * nr + c] = 0 }
+        // B is stored (n, k): column j of op(B) is row j of storage. NR depths at a time, so the NR lines
+        // written stay in L1 while every column's run is spread over them (a column's whole run at a time
+        // wrote one value to each line of the sliver, kc lines apart from L1's point of view).
+        for pBlock in stride(from: 0, to: kc, by: nr) {
+            let depths = min(nr, kc - pBlock), block = out + pBlock * nr
+            for c in 0..<nr {
+                if c < live {
+                    let src = b + (j0 + s + c) * ldb + p0 + pBlock
+                    for p in 0..<depths { block[p * nr + c] = src[p] }
+                } else {
+                    for p in 0..<depths { block[p * nr + c] = 0 }
+                }
             }
         }
         out += kc * nr
