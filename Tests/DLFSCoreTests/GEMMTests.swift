@@ -144,19 +144,7 @@ struct GEMMTests {
         var rng = SeededGenerator(seed: 7)
         let a = Tensor<Float>.randomNormal([m, k], using: &rng)
         let b = Tensor<Float>.randomNormal([k, n], using: &rng)
-        func run(_ threads: Int) -> [Float] {
-            var c = Tensor<Float>.zeros([m, n])
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
-                             c: pc.baseAddress!, ldc: n, threads: threads)
-                    }
-                }
-            }
-            return c.scalars
-        }
-        #expect(run(1) == run(2))
+        #expect(Self.product(a, b, transposeB: false, threads: 1) == Self.product(a, b, transposeB: false, threads: 2))
     }
 
     /// A convolution's dW = doutᵀ · col (B stored transposed, 25 columns, thousands of products deep) splits C's
@@ -167,20 +155,23 @@ struct GEMMTests {
         var rng = SeededGenerator(seed: 11)
         let a = Tensor<Float>.randomNormal([m, k], using: &rng)
         let b = Tensor<Float>.randomNormal([n, k], using: &rng)
-        func run(_ threads: Int) -> [Float] {
-            var c = Tensor<Float>.zeros([m, n])
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: k, transposeB: true,
-                             c: pc.baseAddress!, ldc: n, threads: threads)
-                    }
+        #expect(Self.product(a, b, transposeB: true, threads: 1) == Self.product(a, b, transposeB: true, threads: 2))
+        Self.check(Float.self, m: m, k: k, n: n, ta: false, tb: true, accumulate: true, threads: 2, tolerance: 1e-5)
+    }
+
+    /// a · op(b) through `gemm` with `threads`; b is stored (k, n), or (n, k) when `transposeB`.
+    static func product(_ a: Tensor<Float>, _ b: Tensor<Float>, transposeB: Bool, threads: Int) -> [Float] {
+        let (m, k) = (a.shape[0], a.shape[1]), n = transposeB ? b.shape[0] : b.shape[1]
+        var c = Tensor<Float>.zeros([m, n])
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: transposeB ? k : n,
+                         transposeB: transposeB, c: pc.baseAddress!, ldc: n, threads: threads)
                 }
             }
-            return c.scalars
         }
-        #expect(run(1) == run(2))
-        Self.check(Float.self, m: m, k: k, n: n, ta: false, tb: true, accumulate: true, threads: 2, tolerance: 1e-5)
+        return c.scalars
     }
 
     @Test func tensorProductsAgreeWithHandComputedValues() {
