@@ -23,7 +23,7 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func sum(axis: Int, keepingDimension: Bool = false) -> Tensor {
-        reduce(axis: axis, keepingDimension: keepingDimension, empty: 0, +, vectorized: +)
+        reduce(axis: axis, keepingDimension: keepingDimension, empty: 0, +, isSum: true)
     }
 
     /// The mean along `axis`: the sum divided by the length n of that axis (NaN when n is 0, as NumPy).
@@ -42,14 +42,13 @@ extension Tensor {
     }
 
     /// Folds `op` along `axis`, starting from the first element of each line. The tensor is seen as
-    /// (outer, n, inner) around the axis, so the innermost loop always runs over contiguous memory, whole
-    /// vectors at a time through `vectorized` (the same op lane by lane) when given: the compiler does not
-    /// vectorise a loop whose result and source may overlap. Every element is folded in the same order.
-    /// `empty` fills the result when n is 0; nil means the reduction has no value there.
+    /// (outer, n, inner) around the axis, so the innermost loop always runs over contiguous memory. When `op`
+    /// is + (`isSum`), whole vectors of columns are added as vectors: the compiler does not vectorise a loop
+    /// whose result and source may overlap (and a vector closure stayed a call). Every element is folded in
+    /// the same order. `empty` fills the result when n is 0; nil means the reduction has no value there.
     @inlinable
     func reduce(
-        axis: Int, keepingDimension: Bool, empty: Scalar?, _ op: (Scalar, Scalar) -> Scalar,
-        vectorized: ((Scalar.Vector, Scalar.Vector) -> Scalar.Vector)? = nil
+        axis: Int, keepingDimension: Bool, empty: Scalar?, _ op: (Scalar, Scalar) -> Scalar, isSum: Bool = false
     ) -> Tensor {
         let axis = Shape.axis(axis, rank: rank)
         let n = shape[axis]
@@ -65,15 +64,19 @@ extension Tensor {
                     if inner == 1 { result.pointee = Tensor.fold(line, count: n, op); continue }
                     result.initialize(from: line, count: inner)
                     let width = Scalar.Vector.scalarCount
-                    let whole = vectorized == nil ? 0 : inner - inner % width
-                    let accumulator = UnsafeMutableRawPointer(result), stride = MemoryLayout<Scalar>.stride
-                    for k in 1..<n {
-                        let source = UnsafeRawPointer(line + k * inner)
-                        for i in Swift.stride(from: 0, to: whole, by: width) {
-                            let sum = vectorized!(accumulator.loadUnaligned(fromByteOffset: i * stride, as: Scalar.Vector.self),
-                                                  source.loadUnaligned(fromByteOffset: i * stride, as: Scalar.Vector.self))
-                            accumulator.storeBytes(of: sum, toByteOffset: i * stride, as: Scalar.Vector.self)
+                    let whole = isSum ? inner - inner % width : 0
+                    let rowBytes = inner * MemoryLayout<Scalar>.stride
+                    // A vector of columns at a time, its running value in a register down all n lines (kept
+                    // in memory, each line's sum waited on the store of the line before).
+                    for i in Swift.stride(from: 0, to: whole, by: width) {
+                        let column = UnsafeRawPointer(line + i)
+                        var folded = column.loadUnaligned(as: Scalar.Vector.self)
+                        for k in 1..<n {
+                            folded += column.loadUnaligned(fromByteOffset: k * rowBytes, as: Scalar.Vector.self)
                         }
+                        UnsafeMutableRawPointer(result + i).storeBytes(of: folded, as: Scalar.Vector.self)
+                    }
+                    for k in 1..<n {
                         for i in whole..<inner { result[i] = op(result[i], line[k * inner + i]) }
                     }
                 }

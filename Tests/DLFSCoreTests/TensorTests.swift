@@ -206,6 +206,29 @@ struct TensorTests {
         expectTensor(Tensor<Float>.zeros([0, 3]).sum(axis: 0), [3], [0, 0, 0])
     }
 
+    /// Wide lines are summed a vector of columns at a time: each sum must still add the lines in order, as
+    /// NumPy's `x.sum(axis=0)` does for a C-contiguous array, to the bit, tail columns included.
+    @Test("sums along an axis add the lines in order to the bit, vectors of columns and the tail alike")
+    func wideSumsAddLinesInOrder() {
+        func check<S: TensorScalar>(_: S.Type, _ shape: [Int], axis: Int) {
+            var rng = SeededGenerator(seed: UInt64(shape.reduce(0, +)))
+            let x = Tensor<S>.randomNormal(shape, using: &rng)
+            let outer = shape[..<axis].reduce(1, *), n = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+            var expected = [S](repeating: 0, count: outer * inner)
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    var total = x.scalars[o * n * inner + i]
+                    for k in 1..<n { total += x.scalars[(o * n + k) * inner + i] }
+                    expected[o * inner + i] = total
+                }
+            }
+            #expect(x.sum(axis: axis).scalars == expected, "\(S.self) \(shape) axis \(axis)")
+        }
+        check(Float.self, [100, 50], axis: 0)
+        check(Float.self, [3, 7, 40], axis: 1)
+        check(Double.self, [37, 20], axis: 0)
+    }
+
     @Test("the reductions over everything and argmax along rows are unchanged")
     func reducesEverything() {
         let x = tensor(Double.self, [2, 3, 4], Self.x3)
