@@ -26,6 +26,16 @@ extension Tensor {
 /// step; called concurrently on disjoint blocks.
 public typealias Epilogue<S> = (_ values: UnsafeMutablePointer<S>, _ count: Int) -> Void
 
+extension Tensor {
+    /// The tensor with `kernel` run over all its values: in place when the caller hands over the only
+    /// reference to its storage, on a copy otherwise.
+    public consuming func applying(_ kernel: Epilogue<Scalar>) -> Tensor {
+        var y = self
+        y.withUnsafeMutableBufferPointer { kernel($0.baseAddress!, $0.count) }
+        return y
+    }
+}
+
 /// out (n, m) = x (n, k) · w (k, m) + b (m), then `epilogue` on it, in blocks of rows split over the threads.
 @_specialize(where S == Float)
 @_specialize(where S == Double)

@@ -44,7 +44,7 @@ extension Tensor {
     /// Folds `op` along `axis`, starting from the first element of each line. The tensor is seen as
     /// (outer, n, inner) around the axis, so the innermost loop always runs over contiguous memory. When `op`
     /// is + (`isSum`), whole vectors of columns are added as vectors: the compiler does not vectorise a loop
-    /// whose result and source may overlap (and a vector closure stayed a call). Every element is folded in
+    /// whose result and source may overlap. Every element is folded in
     /// the same order. `empty` fills the result when n is 0; nil means the reduction has no value there.
     @inlinable
     func reduce(
@@ -66,8 +66,8 @@ extension Tensor {
                     let width = Scalar.Vector.scalarCount
                     let whole = isSum ? inner - inner % width : 0
                     let rowBytes = inner * MemoryLayout<Scalar>.stride
-                    // A vector of columns at a time, its running value in a register down all n lines (kept
-                    // in memory, each line's sum waited on the store of the line before).
+                    // A vector of columns at a time, its running value in a register down all n lines, so no
+                    // line's sum waits on storing the line before.
                     for i in Swift.stride(from: 0, to: whole, by: width) {
                         let column = UnsafeRawPointer(line + i)
                         var folded = column.loadUnaligned(as: Scalar.Vector.self)

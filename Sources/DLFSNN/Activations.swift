@@ -54,8 +54,7 @@ public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFu
     /// f is one of Functions.swift's, compiled there for Float and Double, so this needs no specialising.
     /// In place when the caller hands over the only reference to `x`.
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool) -> Tensor<Scalar> {
-        var y = x
-        y.withUnsafeMutableBufferPointer { Function.apply($0.baseAddress!, count: $0.count) }
+        let y = x.applying { Function.apply($0, count: $1) }
         out = y
         return y
     }

@@ -8,13 +8,13 @@ public func stepFunction<S>(_ x: Tensor<S>) -> Tensor<S> { x.map { $0 > 0 ? 1 : 
 
 /// 1 / (1 + e⁻ˣ), vectorised, exact in form and finite for every input (see `TensorScalar.sigmoid`).
 /// Computed in place when the caller hands over the only reference to `x`.
-public func sigmoid<S>(_ x: consuming Tensor<S>) -> Tensor<S> { inPlace(x, sigmoid) }
+public func sigmoid<S>(_ x: consuming Tensor<S>) -> Tensor<S> { x.applying(sigmoid) }
 
 /// max(0, x), in place when the caller hands over the only reference to `x`.
-public func relu<S>(_ x: consuming Tensor<S>) -> Tensor<S> { inPlace(x, relu) }
+public func relu<S>(_ x: consuming Tensor<S>) -> Tensor<S> { x.applying(relu) }
 
 /// tanh of every element, in place when the caller hands over the only reference to `x`.
-public func tanh<S>(_ x: consuming Tensor<S>) -> Tensor<S> { inPlace(x, tanh) }
+public func tanh<S>(_ x: consuming Tensor<S>) -> Tensor<S> { x.applying(tanh) }
 
 /// `count` values from `values` on through the sigmoid, in place: the kernel of `sigmoid(_:)`, which an
 /// affine product also runs on each block of its output.
@@ -38,14 +38,6 @@ public func tanh<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, count: Int)
     for i in 0..<count { values[i] = S.tanh(values[i]) }
 }
 
-/// x with `kernel` run over all its values, in place when x's storage is not shared.
-@inline(__always)
-private func inPlace<S>(_ x: consuming Tensor<S>, _ kernel: (UnsafeMutablePointer<S>, Int) -> Void) -> Tensor<S> {
-    var y = x
-    y.withUnsafeMutableBufferPointer { kernel($0.baseAddress!, $0.count) }
-    return y
-}
-
 /// Softmax of each row (or of a vector): exp(x − max) / Σ exp(x − max). Subtracting the row maximum keeps
 /// exp from overflowing (the book's `softmax` in `common/functions.py`) without changing the result.
 @_specialize(where S == Float)
@@ -58,7 +50,7 @@ public func softmax<S>(_ x: Tensor<S>) -> Tensor<S> {
 }
 
 /// Softmax of each of `rows` contiguous rows in place. The exponentials run over all rows in one pass: a
-/// row of 10 classes is less than one vector, and one padded vector per row cost more than the rest.
+/// row of 10 classes is less than one vector, so row by row each would go through a padded vector.
 @inlinable
 public func softmaxRows<S: TensorScalar>(_ x: UnsafeMutablePointer<S>, rows: Int, columns: Int) {
     for r in 0..<rows {

@@ -52,9 +52,8 @@ public protocol Layer<Scalar>: Sendable {
 
 extension Layer {
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar> {
-        var y = forward(x, isTraining: isTraining)
-        if let epilogue { y.withUnsafeMutableBufferPointer { epilogue($0.baseAddress!, $0.count) } }
-        return y
+        guard let epilogue else { return forward(x, isTraining: isTraining) }
+        return forward(x, isTraining: isTraining).applying(epilogue)
     }
 
     public var parameterNames: [String] { [] }

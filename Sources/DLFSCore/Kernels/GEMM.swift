@@ -42,9 +42,10 @@ public func gemm<S: TensorScalar>(
     // all of B, so when that copy is a large share of the work (a convolution's dW = doutᵀ · col, 25 columns
     // deep in tens of thousands of products) and the columns make enough slivers, split the columns instead.
     let plan = PackingPlan(n: n, k: k, transposeA: transposeA, transposeB: transposeB, of: S.self)
-    let packedB = plan.readsBInPlace ? 0 : k * n
-    let splitRows = m >= n
-        && !((n + S.Vector.scalarCount - 1) / S.Vector.scalarCount >= parts && packedB > (plan.packsA ? m * k : 0) && packedB * 64 >= m * n * k)
+    let packedB = plan.readsBInPlace ? 0 : k * n, packedA = plan.packsA ? m * k : 0
+    let slivers = (n + S.Vector.scalarCount - 1) / S.Vector.scalarCount
+    let rowPiecesRepackB = packedB > packedA && packedB * 64 >= m * n * k  // the copy is over 1/64 of the work
+    let splitRows = m >= n && !(rowPiecesRepackB && slivers >= parts)
     let unit = splitRows ? Blocking.mr : S.Vector.scalarCount
     let extent = splitRows ? m : n
     let piece = (extent + parts - 1) / parts

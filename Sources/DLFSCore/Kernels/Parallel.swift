@@ -53,9 +53,9 @@ public func parallelFor(_ parts: Int, _ body: (Int) -> Void) {
 }
 
 /// Runs `body` on consecutive ranges that cover 0..<count, as many as there are compute threads but none
-/// shorter than `minimumLength` (one range when count is below twice that): an elementwise pass over a
-/// large buffer, such as an optimizer's update, shared among the threads. The ranges depend only on count
-/// and the thread count; `body` must write disjoint memory for disjoint ranges.
+/// shorter than `minimumLength` (one range when count is below twice that): work on independent elements
+/// (the rows of a training batch) shared among the threads. The ranges depend only on count and the thread
+/// count; `body` must write disjoint memory for disjoint ranges.
 @inlinable
 public func parallelRanges(_ count: Int, minimumLength: Int, _ body: (Range<Int>) -> Void) {
     let parts = Swift.max(1, Swift.min(ComputeThreads.count, count / Swift.max(1, minimumLength)))

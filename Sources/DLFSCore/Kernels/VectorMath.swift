@@ -118,7 +118,7 @@ public enum VectorFunction: Sendable {
 extension TensorScalar {
     /// Applies a vector function to a buffer in place: whole vectors, then the tail through a padded vector.
     /// The function is named, not passed as a closure: with a constant case the switch folds away and the
-    /// function's body is inlined into the loop, where a closure stayed a call per vector.
+    /// function's body is inlined into the loop, which a closure parameter is not.
     @inlinable @inline(__always)
     public static func apply(_ buffer: UnsafeMutablePointer<Self>, count: Int, _ function: VectorFunction) {
         @inline(__always) func f(_ v: Vector) -> Vector {
