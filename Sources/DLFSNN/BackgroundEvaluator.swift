@@ -30,7 +30,8 @@ public final class BackgroundEvaluator<Value: Sendable>: Sendable {
     private let group = DispatchGroup()
     // NSLock (pthread) rather than Synchronization's Mutex, which ThreadSanitizer cannot follow on Linux.
     private let lock = NSLock()
-    private nonisolated(unsafe) var results: [Int: Value] = [:]
+    /// Each finished result with the model it was computed on (see `submit`).
+    private nonisolated(unsafe) var results: [Int: (value: Value, model: AnyObject?)] = [:]
     private nonisolated(unsafe) var submitted = 0, finished = 0, taken = 0
 
     /// An evaluator that runs in the background when the caller may use more than one compute thread
@@ -48,17 +49,22 @@ public final class BackgroundEvaluator<Value: Sendable>: Sendable {
         }
         guard runsInBackground else {
             let value = evaluate(model)
-            lock.withLock { store(value, number) }
+            lock.withLock { store(value, nil, number) }
             return
         }
+        // The copy is kept with its result and let go by `takeFinished`, on the caller's thread: the steps
+        // then write weights in place (no other reference left) only after taking the lock that the
+        // evaluation released after its last read. Let go on this thread, only the reference count would
+        // order the two, which ThreadSanitizer cannot see.
+        let snapshot = Snapshot(model)
         queue.async(group: group) { [self] in
-            let value = ComputeThreads.withLimit(1) { evaluate(model) }
-            lock.withLock { store(value, number) }
+            let value = ComputeThreads.withLimit(1) { evaluate(snapshot.model) }
+            lock.withLock { store(value, snapshot, number) }
         }
     }
 
-    private func store(_ value: Value, _ number: Int) {
-        results[number] = value
+    private func store(_ value: Value, _ model: AnyObject?, _ number: Int) {
+        results[number] = (value, model)
         finished += 1
     }
 
@@ -78,7 +84,7 @@ public final class BackgroundEvaluator<Value: Sendable>: Sendable {
     public func takeFinished() -> [Value] {
         lock.withLock {
             var values: [Value] = []
-            while let value = results.removeValue(forKey: taken) {
+            while let (value, _) = results.removeValue(forKey: taken) {
                 values.append(value)
                 taken += 1
             }
@@ -92,4 +98,10 @@ public final class BackgroundEvaluator<Value: Sendable>: Sendable {
         group.wait()
         return takeFinished()
     }
+}
+
+/// A submitted model, shared by reference between the evaluation and the result it leaves.
+private final class Snapshot<Model: Sendable>: Sendable {
+    let model: Model
+    init(_ model: Model) { self.model = model }
 }
