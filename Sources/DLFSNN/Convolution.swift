@@ -4,11 +4,12 @@ import DLFSCore
 /// `stride` and `pad` zeros around each image, out[n, f, oy, ox] = Σ_{c,fy,fx} W[f, c, fy, fx] ·
 /// x[n, c, oy·s + fy − pad, ox·s + fx − pad] + b[f], shape (N, FN, OH, OW), OH = (H + 2·pad − FH)/s + 1.
 ///
-/// As the book, through im2col and one matrix product, but with the product turned around so that no
-/// transpose is materialised: colᵀ (C·FH·FW, N·OH·OW) holds the windows in columns, W (FN, C·FH·FW) ·
-/// colᵀ gives (FN, N·OH·OW), and one pass moves each filter's run of OH·OW values to its image while
-/// adding the bias. Backward, with doutᵀ (FN, N·OH·OW): db = Σ_columns doutᵀ, dW = doutᵀ · col,
-/// dcolᵀ = Wᵀ · doutᵀ, dx = col2im(dcolᵀ).
+/// As the book, through im2col and a matrix product, but image by image and with the product turned around
+/// so that no transpose is materialised: colᵀᵢ (C·FH·FW, OH·OW) holds image i's windows in columns, and
+/// W (FN, C·FH·FW) · colᵀᵢ is that image's output (FN, OH·OW) in place. An image's colᵀ is written and read
+/// again while it is in the core's cache, and the images are shared among the threads. Backward, with
+/// doutᵢ (FN, OH·OW): db = Σ doutᵢ over images and positions, dWᵀ = Σᵢ colᵀᵢ · doutᵢᵀ, dcolᵀᵢ = Wᵀ · doutᵢ,
+/// dxᵢ = col2im(dcolᵀᵢ).
 public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     /// The filters, (FN, C, FH, FW).
     public var W: Tensor<Scalar>
@@ -20,10 +21,9 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     public var dW: Tensor<Scalar>
     /// ∂L/∂b from the last backward pass.
     public var db: Tensor<Scalar>
-    /// colᵀ of the last forward, which backward needs and then overwrites with dcolᵀ; with the GEMM's output
-    /// and doutᵀ, kept as workspaces for the next call of the same batch size.
-    private var col: Tensor<Scalar>?
-    private var product: Tensor<Scalar>?, doutT: Tensor<Scalar>?
+    /// colᵀ of each image of the last training forward with a row of ones (N, C·FH·FW + 1, P), which backward
+    /// needs and then overwrites with dcolᵀ; with the groups' partial sums of dWᵀ, kept as workspaces for the next call of the same batch size.
+    private var col: Tensor<Scalar>?, partials: Tensor<Scalar>?
     /// The geometry of the last training forward, until its backward.
     private var geometry: WindowGeometry?
 
@@ -70,61 +70,99 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar> {
         precondition(x.rank == 4 && x.shape[1] == channels, "Convolution: input \(x.shape) for (N, \(channels), H, W)")
         let g = geometry(height: x.shape[2], width: x.shape[3])
-        let (n, f) = (x.shape[0], filters)
-        let columns = n * g.positions
-        var col = Tensor<Scalar>.reusing(&self.col, shape: [g.patchSize, columns])
+        let (n, f, k, p) = (x.shape[0], filters, g.patchSize, g.positions)
+        // Training keeps every image's colᵀ for backward, with a row of ones below it (backward's product with
+        // it sums dout into db); inference needs one colᵀ per thread, reused image after image.
+        let parts = imageParts(n, work: f * k * p)
+        let rows = isTraining ? k + 1 : k
+        var col = Tensor<Scalar>.reusing(&self.col, shape: [isTraining ? n : parts, rows, p])
+        var out = Tensor<Scalar>(shape: [n, f, g.outputHeight, g.outputWidth]) { _ in }
         x.withUnsafeBufferPointer { x in
-            col.withUnsafeMutableBufferPointer { im2colTransposed(x.baseAddress!, batch: n, g, into: $0.baseAddress!) }
-        }
-        // (FN, N·P) = W (FN, C·FH·FW) · colᵀ: one GEMM for the batch.
-        var product = Tensor<Scalar>.reusing(&self.product, shape: [f, columns])
-        W.withUnsafeBufferPointer { w in
-            col.withUnsafeBufferPointer { c in
-                product.withUnsafeMutableBufferPointer { p in
-                    gemm(m: f, n: columns, k: g.patchSize, a: w.baseAddress!, lda: g.patchSize, b: c.baseAddress!,
-                         ldb: columns, c: p.baseAddress!, ldc: columns)
+            W.withUnsafeBufferPointer { w in
+                b.withUnsafeBufferPointer { bias in
+                    col.withUnsafeMutableBufferPointer { col in
+                        out.withUnsafeMutableBufferPointer { out in
+                            let (x, w, bias, col, out) = (x.baseAddress!, w.baseAddress!, bias.baseAddress!, col.baseAddress!, out.baseAddress!)
+                            forEachImage(n, parts: parts) { i in
+                                // colᵀ of image i (C·FH·FW, P), then (FN, P) = W · colᵀ straight into its place.
+                                let (image, result) = (col + (isTraining ? i : i % parts) * rows * p, out + i * f * p)
+                                im2colTransposed(x + i * g.channels * g.planeSize, batch: 1, g, into: image, threads: 1)
+                                if isTraining { (image + k * p).update(repeating: 1, count: p) }
+                                gemm(m: f, n: p, k: k, a: w, lda: k, b: image, ldb: p, c: result, ldc: p, threads: 1)
+                                for filter in 0..<f {
+                                    let row = result + filter * p, shift = bias[filter]
+                                    for j in 0..<p { row[j] += shift }
+                                }
+                                epilogue?(result, f * p)
+                            }
+                        }
+                    }
                 }
             }
         }
-        let out = Self.imagesFromFilterRows(product, bias: b, batch: n, positions: g.positions, then: epilogue)
-        (self.col, self.product, geometry) = (col, product, isTraining ? g : nil)
-        return out.reshaped([n, f, g.outputHeight, g.outputWidth])
+        (self.col, geometry) = (col, isTraining ? g : nil)
+        return out
     }
 
+    /// Backward, image by image: (dWᵀ; dbᵀ) (C·FH·FW + 1, FN) += (colᵀᵢ; ones) · doutᵢᵀ, the row of ones
+    /// summing each filter's dout into db, in fixed groups of images whose partial sums are then added in
+    /// order (so the bits do not depend on the thread count); and dx from dcolᵀᵢ = Wᵀ · doutᵢ, written over
+    /// colᵀᵢ while it is in cache.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
         guard let g = geometry.take(), var col = self.col.take() else {
             preconditionFailure("Convolution.backward needs a training forward before it, one per backward")
         }
-        let (f, columns) = (filters, col.shape[1])
-        let n = columns / g.positions
+        let (n, f, k, p) = (col.shape[0], filters, g.patchSize, g.positions)
+        let rows = k + 1
         precondition(dout.shape == [n, f, g.outputHeight, g.outputWidth],
                      "Convolution.backward: dout \(dout.shape) for output (\(n), \(f), \(g.outputHeight), \(g.outputWidth))")
-        var doutT = Tensor<Scalar>.reusing(&self.doutT, shape: [f, columns])
-        Self.gatherFilterRows(dout, into: &doutT, biasGradient: &db)
-        // dW (FN, C·FH·FW) = doutᵀ (FN, N·P) · col (N·P, C·FH·FW), col read through colᵀ in place.
-        doutT.withUnsafeBufferPointer { d in
-            col.withUnsafeBufferPointer { c in
-                dW.withUnsafeMutableBufferPointer { dW in
-                    gemm(m: f, n: g.patchSize, k: columns, a: d.baseAddress!, lda: columns,
-                         b: c.baseAddress!, ldb: columns, transposeB: true, c: dW.baseAddress!, ldc: g.patchSize)
+        let groups = Swift.min(n, Self.gradientGroups)
+        var partials = Tensor<Scalar>.reusing(&self.partials, shape: [groups, rows, f])
+        var dx = Tensor<Scalar>(shape: needsInputGradient ? [n, g.channels, g.height, g.width] : [0]) { _ in }
+        dout.withUnsafeBufferPointer { d in
+            W.withUnsafeBufferPointer { w in
+                col.withUnsafeMutableBufferPointer { col in
+                    partials.withUnsafeMutableBufferPointer { partials in
+                        dx.withUnsafeMutableBufferPointer { dx in
+                            let (d, w, col, partials) = (d.baseAddress!, w.baseAddress!, col.baseAddress!, partials.baseAddress!)
+                            let dx = needsInputGradient ? dx.baseAddress! : nil
+                            forEachGroup(n, groups, work: (needsInputGradient ? 2 : 1) * f * k * p) { group, images in
+                                let partial = partials + group * rows * f
+                                for i in images {
+                                    let (image, gradient) = (col + i * rows * p, d + i * f * p)
+                                    gemm(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p, transposeB: true,
+                                         c: partial, ldc: f, accumulate: i > images.lowerBound, threads: 1)
+                                    guard let dx else { continue }
+                                    gemm(m: k, n: p, k: f, a: w, lda: k, transposeA: true, b: gradient, ldb: p,
+                                         c: image, ldc: p, threads: 1)
+                                    col2imTransposed(image, batch: 1, g, into: dx + i * g.channels * g.planeSize, threads: 1)
+                                }
+                            }
+                            dW.withUnsafeMutableBufferPointer { dW in
+                                db.withUnsafeMutableBufferPointer { db in
+                                    for filter in 0..<f {
+                                        for j in 0..<rows {
+                                            var total = partials[j * f + filter]
+                                            for group in 1..<groups { total += partials[(group * rows + j) * f + filter] }
+                                            if j < k { dW[filter * k + j] = total } else { db[filter] = total }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
-        defer { (self.col, self.doutT) = (col, doutT) }
-        guard needsInputGradient else { return nil }
-        // dcolᵀ (C·FH·FW, N·P) = Wᵀ · doutᵀ, written over colᵀ, which backward no longer needs.
-        W.withUnsafeBufferPointer { w in
-            doutT.withUnsafeBufferPointer { d in
-                col.withUnsafeMutableBufferPointer { c in
-                    gemm(m: g.patchSize, n: columns, k: f, a: w.baseAddress!, lda: g.patchSize, transposeA: true,
-                         b: d.baseAddress!, ldb: columns, c: c.baseAddress!, ldc: columns)
-                }
-            }
-        }
-        return col2imTransposed(col, batch: n, g)
+        (self.col, self.partials) = (col, partials)
+        return needsInputGradient ? dx : nil
     }
+
+    /// The images are split into this many groups for dW whatever the thread count, each group's partial
+    /// sum on one thread: the sum's order, hence its bits, is fixed, and eight cores can share the work.
+    static var gradientGroups: Int { 8 }
 
     /// W must be (FN, C, FH, FW) and b (FN).
     public static func checkShapes(W: Tensor<Scalar>, b: Tensor<Scalar>) {
@@ -135,66 +173,27 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         .convolution(filters: filters, channels: channels, filterHeight: filterHeight, filterWidth: filterWidth,
                      stride: stride, pad: pad)
     }
+}
 
-    /// (FN, N·P) → (N, FN·P) with b[f] added, then `epilogue` on each image: the GEMM's filter rows cut into
-    /// each image's runs of P values.
-    private static func imagesFromFilterRows(_ rows: Tensor<Scalar>, bias: Tensor<Scalar>, batch n: Int,
-                                             positions p: Int, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar> {
-        let f = rows.shape[0]
-        return rows.withUnsafeBufferPointer { rows in
-            bias.withUnsafeBufferPointer { bias in
-                Tensor(shape: [n, f * p]) { out in
-                    moveRuns(rows.baseAddress!, out.baseAddress!, filters: f, batch: n, positions: p, bias: bias.baseAddress!,
-                             then: epilogue)
-                }
-            }
-        }
-    }
+/// How many threads share n images of `work` multiply-adds each: all that have an image, when there is
+/// enough work to pay for waking them.
+private func imageParts(_ n: Int, work: Int) -> Int {
+    ComputeThreads.parts(multiplyAdds: n * work, threads: Swift.min(n, ComputeThreads.count))
+}
 
-    /// dout (N, FN, OH, OW) → doutᵀ (FN, N·P), each filter's runs gathered into one row; db[f] is that row's sum.
-    private static func gatherFilterRows(_ dout: Tensor<Scalar>, into rows: inout Tensor<Scalar>,
-                                         biasGradient db: inout Tensor<Scalar>) {
-        let (n, f) = (dout.shape[0], dout.shape[1])
-        let p = dout.count / Swift.max(n * f, 1)
-        dout.withUnsafeBufferPointer { d in
-            db.withUnsafeMutableBufferPointer { db in
-                rows.withUnsafeMutableBufferPointer { rows in
-                    gatherRuns(d.baseAddress!, rows.baseAddress!, filters: f, batch: n, positions: p, sums: db.baseAddress!)
-                }
-            }
-        }
+/// `body(i)` for each image i of n, part t of `parts` taking images t, t + parts, … Images are
+/// independent, so the split changes no result.
+private func forEachImage(_ n: Int, parts: Int, _ body: (Int) -> Void) {
+    parallelFor(parts) { part in
+        for i in stride(from: part, to: n, by: parts) { body(i) }
     }
 }
 
-/// out[i, f, ·] = rows[f, i·P ..< (i+1)·P] + bias[f], then `epilogue` on image i's values, images shared
-/// among the threads.
-private func moveRuns<S: TensorScalar>(_ rows: UnsafePointer<S>, _ out: UnsafeMutablePointer<S>, filters f: Int,
-                                       batch n: Int, positions p: Int, bias: UnsafePointer<S>, then epilogue: Epilogue<S>?) {
-    let parts = n * f * p < 1 << 16 ? 1 : Swift.min(n, ComputeThreads.count)
+/// `body(group, images)` for each of `groups` consecutive ranges of the n images (fixed by n and groups
+/// alone), the groups shared among the threads.
+private func forEachGroup(_ n: Int, _ groups: Int, work: Int, _ body: (Int, Range<Int>) -> Void) {
+    let parts = Swift.min(groups, imageParts(n, work: work))
     parallelFor(parts) { part in
-        for i in stride(from: part, to: n, by: parts) {
-            for filter in 0..<f {
-                let source = rows + (filter * n + i) * p, target = out + (i * f + filter) * p, shift = bias[filter]
-                for k in 0..<p { target[k] = source[k] + shift }
-            }
-            epilogue?(out + i * f * p, f * p)
-        }
-    }
-}
-
-/// rows[f, i·P ..< (i+1)·P] = dout[i, f, ·] and sums[f] = Σ rows[f, ·], filters shared among the threads.
-private func gatherRuns<S: TensorScalar>(_ dout: UnsafePointer<S>, _ rows: UnsafeMutablePointer<S>, filters f: Int,
-                                         batch n: Int, positions p: Int, sums: UnsafeMutablePointer<S>) {
-    let parts = n * f * p < 1 << 16 ? 1 : Swift.min(f, ComputeThreads.count)
-    parallelFor(parts) { part in
-        for filter in stride(from: part, to: f, by: parts) {
-            var total: S = 0
-            for i in 0..<n {
-                let source = dout + (i * f + filter) * p, target = rows + (filter * n + i) * p
-                target.update(from: source, count: p)
-                for k in 0..<p { total += source[k] }
-            }
-            sums[filter] = total
-        }
+        for group in stride(from: part, to: groups, by: parts) { body(group, group * n / groups..<(group + 1) * n / groups) }
     }
 }
