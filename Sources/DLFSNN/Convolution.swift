@@ -120,6 +120,10 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                      "Convolution.backward: dout \(dout.shape) for output (\(n), \(f), \(g.outputHeight), \(g.outputWidth))")
         let groups = Swift.min(n, Self.gradientGroups)
         var partials = Tensor<Scalar>.reusing(&self.partials, shape: [groups, rows, f])
+        // GEMM would first copy doutᵢᵀ, (FN, P), and use each copied value once per row of colᵀᵢ: worth it
+        // over a long patch, not over a few dozen rows (SimpleConvNet's 26 against 576 positions), where
+        // dot products straight along both rows are faster.
+        let byDotProducts = p >= 4 * rows
         var dx = Tensor<Scalar>(shape: needsInputGradient ? [n, g.channels, g.height, g.width] : [0]) { _ in }
         dout.withUnsafeBufferPointer { d in
             W.withUnsafeBufferPointer { w in
@@ -132,8 +136,13 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                                 let partial = partials + group * rows * f
                                 for i in images {
                                     let (image, gradient) = (col + i * rows * p, d + i * f * p)
-                                    gemm(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p, transposeB: true,
-                                         c: partial, ldc: f, accumulate: i > images.lowerBound, threads: 1)
+                                    if byDotProducts {
+                                        dotProducts(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p,
+                                                    c: partial, ldc: f, accumulate: i > images.lowerBound)
+                                    } else {
+                                        gemm(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p, transposeB: true,
+                                             c: partial, ldc: f, accumulate: i > images.lowerBound, threads: 1)
+                                    }
                                     guard let dx else { continue }
                                     gemm(m: k, n: p, k: f, a: w, lda: k, transposeA: true, b: gradient, ldb: p,
                                          c: image, ldc: p, threads: 1)
