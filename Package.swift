@@ -47,6 +47,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(
             name: "DLFSCore",
@@ -70,7 +71,7 @@ let package = Package(
             resources: [.copy("Page")]),
         .executableTarget(
             name: "DLFSCommand",
-            dependencies: ["DLFS", "DLFSServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["DLFS", "DLFSServe", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: nativeCPU),
         // Small programs on the library alone, as a user's package would write them (see Examples/).
         .executableTarget(name: "HandWrittenLoop", dependencies: ["DLFS"], path: "Examples/HandWrittenLoop"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DLFS
 import Foundation
+import CMalloc
 
 /// `dlfs`: the command line of Deep Learning from Scratch in Swift. One file per subcommand.
 @main
@@ -33,6 +34,7 @@ struct DLFSTool: AsyncParsableCommand {
     static let maximumMessageLength = 4000
 
     static func main() async {
+        dlfs_keep_freed_memory()  // see Sources/CMalloc/malloc_options.h
         do {
             var command = try parseAsRoot()
             if var command = command as? AsyncParsableCommand { try await command.run() } else { try command.run() }
