@@ -68,7 +68,19 @@ public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFu
     @_specialize(where Scalar == Double, Function == TanhFunction)
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
         guard let out else { preconditionFailure("\(Function.spec) backward before forward") }
-        return needsInputGradient ? dout.zipWith(out) { Function.inputGradient($0, output: $1) } : nil
+        guard needsInputGradient else { return nil }
+        precondition(dout.shape == out.shape, "\(Function.spec) backward: dout \(dout.shape) for output \(out.shape)")
+        // A convolution's gradient is millions of values: shared among the threads when it is that large.
+        return Tensor(shape: dout.shape) { dx in
+            dout.withUnsafeBufferPointer { d in
+                out.withUnsafeBufferPointer { y in
+                    let (dx, d, y) = (dx.baseAddress!, d.baseAddress!, y.baseAddress!)
+                    parallelRanges(dout.count, minimumLength: 1 << 16) { range in
+                        for i in range { dx[i] = Function.inputGradient(d[i], output: y[i]) }
+                    }
+                }
+            }
+        }
     }
 
     public var spec: LayerSpec { Function.spec }

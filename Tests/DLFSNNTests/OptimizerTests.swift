@@ -67,6 +67,23 @@ struct OptimizerTests {
         }
     }
 
+    /// A parameter large enough that its update is shared among the threads (150,000 elements, the six of W
+    /// over and over): every element ends where the small run's does, to the bit.
+    @Test("A large parameter's update, split among threads, gives the NumPy values of each element", arguments: OptimizerName.allCases)
+    func large(name: OptimizerName) throws {
+        let expected = try #require(Self.expected["\(name.rawValue) float64"])
+        let start: [Double] = [0.5, -1.25, 2.0, 0.75, -0.3, 1.1]
+        var parameters = NamedTensors<Double>(names: ["W"], tensors: [Tensor(shape: [25_000, 6], scalars: (0..<150_000).map { start[$0 % 6] })])
+        var optimizer = name.make(Double.self, learningRate: Self.learningRates[name]!)
+        ComputeThreads.withLimit(2) {
+            for _ in 0..<5 {
+                optimizer.update(&parameters, with: NamedTensors(names: ["W"], tensors: [parameters["W"]! * 2 - 1]))
+            }
+        }
+        let result = parameters["W"]!.scalars
+        #expect(result.indices.allSatisfy { result[$0] == expected.W[$0 % 6] }, "\(name)")
+    }
+
     @Test("State is created on the first update and kept per parameter name; Adam counts its steps")
     func state() {
         var adam = Adam<Double>(learningRate: 0.1)
