@@ -59,28 +59,10 @@ public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFu
         return y
     }
 
-    /// Compiled for each activation and scalar type, so that `inputGradient` is inlined into the loop.
-    @_specialize(where Scalar == Float, Function == ReLUFunction)
-    @_specialize(where Scalar == Double, Function == ReLUFunction)
-    @_specialize(where Scalar == Float, Function == SigmoidFunction)
-    @_specialize(where Scalar == Double, Function == SigmoidFunction)
-    @_specialize(where Scalar == Float, Function == TanhFunction)
-    @_specialize(where Scalar == Double, Function == TanhFunction)
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
-        guard let out else { preconditionFailure("\(Function.spec) backward before forward") }
         guard needsInputGradient else { return nil }
-        precondition(dout.shape == out.shape, "\(Function.spec) backward: dout \(dout.shape) for output \(out.shape)")
-        // A convolution's gradient is millions of values: shared among the threads when it is that large.
-        return Tensor(shape: dout.shape) { dx in
-            dout.withUnsafeBufferPointer { d in
-                out.withUnsafeBufferPointer { y in
-                    let (dx, d, y) = (dx.baseAddress!, d.baseAddress!, y.baseAddress!)
-                    parallelRanges(dout.count, minimumLength: 1 << 16) { range in
-                        for i in range { dx[i] = Function.inputGradient(d[i], output: y[i]) }
-                    }
-                }
-            }
-        }
+        precondition(out == nil || dout.shape == out!.shape, "\(Function.spec) backward: dout \(dout.shape) for output \(out!.shape)")
+        return dout.mapped(through: gradientMap())
     }
 
     public var spec: LayerSpec { Function.spec }
@@ -93,11 +75,31 @@ protocol FusableActivation<Scalar>: Layer {
     func apply(_ values: UnsafeMutablePointer<Scalar>, count: Int)
     /// Takes y = f(x), computed by the layer before, as this layer's output for `backward`.
     mutating func keep(output y: Tensor<Scalar>)
+    /// This layer's backward pass on pieces of a gradient, for the layer before to run as it needs them.
+    func gradientMap() -> ActivationGradient<Scalar>
 }
 
 extension ElementwiseActivation: FusableActivation {
     func apply(_ values: UnsafeMutablePointer<Scalar>, count: Int) { Function.apply(values, count: count) }
     mutating func keep(output y: Tensor<Scalar>) { out = y }
+
+    /// Compiled for each activation and scalar type, so that `inputGradient` is inlined into the loop.
+    @_specialize(where Scalar == Float, Function == ReLUFunction)
+    @_specialize(where Scalar == Double, Function == ReLUFunction)
+    @_specialize(where Scalar == Float, Function == SigmoidFunction)
+    @_specialize(where Scalar == Double, Function == SigmoidFunction)
+    @_specialize(where Scalar == Float, Function == TanhFunction)
+    @_specialize(where Scalar == Double, Function == TanhFunction)
+    func gradientMap() -> ActivationGradient<Scalar> {
+        guard let out else { preconditionFailure("\(Function.spec) backward before forward") }
+        return { d, range, dx in
+            precondition(range.upperBound <= out.count, "\(Function.spec) backward: gradient past the output's \(out.count) values")
+            out.withUnsafeBufferPointer { y in
+                let (d, y) = (d + range.lowerBound, y.baseAddress! + range.lowerBound)
+                for i in 0..<range.count { dx[i] = Function.inputGradient(d[i], output: y[i]) }
+            }
+        }
+    }
 }
 
 /// The book's `Relu` layer.

@@ -22,8 +22,9 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     /// ∂L/∂b from the last backward pass.
     public var db: Tensor<Scalar>
     /// colᵀ of each image of the last training forward with a row of ones (N, C·FH·FW + 1, P), which backward
-    /// needs and then overwrites with dcolᵀ; with the groups' partial sums of dWᵀ, kept as workspaces for the next call of the same batch size.
-    private var col: Tensor<Scalar>?, partials: Tensor<Scalar>?
+    /// needs and then overwrites with dcolᵀ; with backward's scratch, kept as workspaces for the next call of
+    /// the same batch size.
+    private var col: Tensor<Scalar>?, scratch: Tensor<Scalar>?
     /// The geometry of the last training forward, until its backward.
     private var geometry: WindowGeometry?
 
@@ -108,9 +109,21 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     /// summing each filter's dout into db, in fixed groups of images whose partial sums are then added in
     /// order (so the bits do not depend on the thread count); and dx from dcolᵀᵢ = Wᵀ · doutᵢ, written over
     /// colᵀᵢ while it is in cache.
+    public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
+        backward(dout, activation: nil, needsInputGradient: needsInputGradient)
+    }
+
+    /// Backward with the activation that followed: each image's part of `dout` is mapped through it as the
+    /// image comes, into a buffer that stays in cache, so the activation's gradient is never written whole.
+    public mutating func backward(_ dout: Tensor<Scalar>, through activation: ActivationGradient<Scalar>,
+                                  needsInputGradient: Bool) -> Tensor<Scalar>? {
+        withoutActuallyEscaping(activation) { backward(dout, activation: $0, needsInputGradient: needsInputGradient) }
+    }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
+    private mutating func backward(_ dout: Tensor<Scalar>, activation: ActivationGradient<Scalar>?,
+                                   needsInputGradient: Bool) -> Tensor<Scalar>? {
         guard let g = geometry.take(), var col = self.col.take() else {
             preconditionFailure("Convolution.backward needs a training forward before it, one per backward")
         }
@@ -119,7 +132,9 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         precondition(dout.shape == [n, f, g.outputHeight, g.outputWidth],
                      "Convolution.backward: dout \(dout.shape) for output (\(n), \(f), \(g.outputHeight), \(g.outputWidth))")
         let groups = Swift.min(n, Self.gradientGroups)
-        var partials = Tensor<Scalar>.reusing(&self.partials, shape: [groups, rows, f])
+        // Each group's partial sum of (dWᵀ; dbᵀ), and with an activation its images' mapped gradients one at a time.
+        let (partialCount, pieceCount) = (rows * f, activation == nil ? 0 : f * p)
+        var scratch = Tensor<Scalar>.reusing(&self.scratch, shape: [groups, partialCount + pieceCount])
         // GEMM would first copy doutᵢᵀ, (FN, P), and use each copied value once per row of colᵀᵢ: worth it
         // over a long patch, not over a few dozen rows (SimpleConvNet's 26 against 576 positions), where
         // dot products straight along both rows are faster.
@@ -128,14 +143,19 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         dout.withUnsafeBufferPointer { d in
             W.withUnsafeBufferPointer { w in
                 col.withUnsafeMutableBufferPointer { col in
-                    partials.withUnsafeMutableBufferPointer { partials in
+                    scratch.withUnsafeMutableBufferPointer { scratch in
                         dx.withUnsafeMutableBufferPointer { dx in
-                            let (d, w, col, partials) = (d.baseAddress!, w.baseAddress!, col.baseAddress!, partials.baseAddress!)
+                            let (d, w, col, scratch) = (d.baseAddress!, w.baseAddress!, col.baseAddress!, scratch.baseAddress!)
                             let dx = needsInputGradient ? dx.baseAddress! : nil
                             forEachGroup(n, groups, work: (needsInputGradient ? 2 : 1) * f * k * p) { group, images in
-                                let partial = partials + group * rows * f
+                                let partial = scratch + group * (partialCount + pieceCount), piece = partial + partialCount
                                 for i in images {
-                                    let (image, gradient) = (col + i * rows * p, d + i * f * p)
+                                    var gradient = d + i * f * p
+                                    if let activation {
+                                        activation(d, i * f * p..<(i + 1) * f * p, piece)
+                                        gradient = UnsafePointer(piece)
+                                    }
+                                    let image = col + i * rows * p
                                     if byDotProducts {
                                         dotProducts(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p,
                                                     c: partial, ldc: f, accumulate: i > images.lowerBound)
@@ -149,23 +169,26 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                                     col2imTransposed(image, batch: 1, g, into: dx + i * g.channels * g.planeSize, threads: 1)
                                 }
                             }
-                            dW.withUnsafeMutableBufferPointer { dW in
-                                db.withUnsafeMutableBufferPointer { db in
-                                    for filter in 0..<f {
-                                        for j in 0..<rows {
-                                            var total = partials[j * f + filter]
-                                            for group in 1..<groups { total += partials[(group * rows + j) * f + filter] }
-                                            if j < k { dW[filter * k + j] = total } else { db[filter] = total }
-                                        }
-                                    }
-                                }
-                            }
                         }
                     }
                 }
             }
         }
-        (self.col, self.partials) = (col, partials)
+        // The groups' sums added in order: dW (FN, C·FH·FW) from the first C·FH·FW rows of (dWᵀ; dbᵀ), db from the last.
+        scratch.withUnsafeBufferPointer { scratch in
+            dW.withUnsafeMutableBufferPointer { dW in
+                db.withUnsafeMutableBufferPointer { db in
+                    for filter in 0..<f {
+                        for j in 0..<rows {
+                            var total = scratch[j * f + filter]
+                            for group in 1..<groups { total += scratch[group * (partialCount + pieceCount) + j * f + filter] }
+                            if j < k { dW[filter * k + j] = total } else { db[filter] = total }
+                        }
+                    }
+                }
+            }
+        }
+        (self.col, self.scratch) = (col, scratch)
         return needsInputGradient ? dx : nil
     }
 

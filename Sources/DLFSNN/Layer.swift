@@ -29,6 +29,13 @@ public protocol Layer<Scalar>: Sendable {
     /// `needsInputGradient` is false (the first layer of a network, whose input is the data).
     mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>?
 
+    /// The backward pass of this layer and of the elementwise activation that followed it in `forward`,
+    /// `dout` being ∂L/∂(activation's output) and `activation` the map to ∂L/∂(this layer's output). A layer
+    /// that takes its gradient in pieces (`Convolution`, image by image) maps each piece as it needs it; by
+    /// default the whole gradient is mapped first.
+    mutating func backward(_ dout: Tensor<Scalar>, through activation: ActivationGradient<Scalar>,
+                           needsInputGradient: Bool) -> Tensor<Scalar>?
+
     /// Names of the parameters within the layer, in the book's order (`["W", "b"]`); empty for activations.
     var parameterNames: [String] { get }
     /// The parameters, in the order of `parameterNames`.
@@ -56,6 +63,11 @@ extension Layer {
         return forward(x, isTraining: isTraining).applying(epilogue)
     }
 
+    public mutating func backward(_ dout: Tensor<Scalar>, through activation: ActivationGradient<Scalar>,
+                                  needsInputGradient: Bool) -> Tensor<Scalar>? {
+        backward(dout.mapped(through: activation), needsInputGradient: needsInputGradient)
+    }
+
     public var parameterNames: [String] { [] }
     public var parameters: [Tensor<Scalar>] { [] }
     public var gradients: [Tensor<Scalar>] { [] }
@@ -69,6 +81,23 @@ extension Layer {
     /// ∂L/∂x for ∂L/∂out, as the book's `backward(dout)`.
     public mutating func backward(_ dout: Tensor<Scalar>) -> Tensor<Scalar> {
         backward(dout, needsInputGradient: true)!
+    }
+}
+
+/// An elementwise activation's backward pass on part of a gradient: for the elements in `range`, ∂L/∂x =
+/// f′ · `dout` (f′ from the activation's output in the last forward), written from `into` on. Called
+/// concurrently on disjoint ranges.
+public typealias ActivationGradient<S> = @Sendable (_ dout: UnsafePointer<S>, _ range: Range<Int>, _ into: UnsafeMutablePointer<S>) -> Void
+
+extension Tensor {
+    /// All of this gradient through `activation`; a convolution's millions of values are shared among the threads.
+    func mapped(through activation: ActivationGradient<Scalar>) -> Tensor {
+        withUnsafeBufferPointer { d in
+            Tensor(shape: shape) { (out: UnsafeMutableBufferPointer<Scalar>) in
+                let (count, out, d) = (out.count, out.baseAddress!, d.baseAddress!)
+                parallelRanges(count, minimumLength: 1 << 16) { activation(d, $0, out + $0.lowerBound) }
+            }
+        }
     }
 }
 

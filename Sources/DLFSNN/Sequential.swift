@@ -144,8 +144,18 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
     public mutating func lossAndGradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> (loss: Scalar, gradients: NamedTensors<Scalar>) {
         let loss = lossLayer.forward(forward(x, isTraining: true), t) + weightDecayLoss
         var dout = lossLayer.backward()
-        for l in layers.indices.reversed() {
-            guard let dx = layers[l].backward(dout, needsInputGradient: l > 0) else { break }
+        // Backward over the pairs that `forward` made: an activation's gradient goes into the layer before it.
+        var l = layers.count - 1
+        while l >= 0 {
+            let dx: Tensor<Scalar>?
+            if l > 0, let activation = layers[l] as? any FusableActivation<Scalar> {
+                dx = layers[l - 1].backward(dout, through: activation.gradientMap(), needsInputGradient: l > 1)
+                l -= 2
+            } else {
+                dx = layers[l].backward(dout, needsInputGradient: l > 0)
+                l -= 1
+            }
+            guard let dx else { break }
             dout = dx
         }
         guard weightDecay != 0 else { return (loss, gradients) }
