@@ -17,6 +17,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func exp(_ x: Vector) -> Vector
     /// 1 / (1 + e⁻ˣ) in every lane, finite for every input (Kernels/VectorMath.swift).
     static func sigmoid(_ x: Vector) -> Vector
+    /// √x in every lane, exact, one instruction for the vector (Kernels/VectorMath.swift).
+    static func squareRoot(_ x: Vector) -> Vector
 }
 
 extension Float: TensorScalar {

@@ -57,8 +57,8 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
     @_specialize(where Scalar == Double)
     public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
         let lr = Scalar(learningRate)
-        elementwise(&parameter, gradient) { range, p, g in
-            for i in range { p[i] -= lr * g[i] }
+        elementwise(&parameter, gradient) { vectors, p, g in
+            for i in vectors { p[i] -= lr * g[i] }
         }
     }
 }
@@ -84,8 +84,8 @@ public struct Momentum<Scalar: TensorScalar>: Optimizer {
         let shape = parameter.shape
         if nesterov {
             let (muSquared, step) = (Scalar(momentum * momentum), Scalar((1 + momentum) * learningRate))
-            elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { range, p, g, v in
-                for i in range {
+            elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { vectors, p, g, v in
+                for i in vectors {
                     p[i] += muSquared * v[i]
                     p[i] -= step * g[i]
                     v[i] *= mu
@@ -93,8 +93,8 @@ public struct Momentum<Scalar: TensorScalar>: Optimizer {
                 }
             }
         } else {
-            elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { range, p, g, v in
-                for i in range {
+            elementwise(&parameter, gradient, state: &velocity[name, default: .zeros(shape)]) { vectors, p, g, v in
+                for i in vectors {
                     v[i] = mu * v[i] - lr * g[i]
                     p[i] += v[i]
                 }
@@ -117,10 +117,10 @@ public struct AdaGrad<Scalar: TensorScalar>: Optimizer {
     public mutating func update(_ parameter: inout Tensor<Scalar>, gradient: Tensor<Scalar>, name: String) {
         let (lr, epsilon) = (Scalar(learningRate), Scalar(optimizerEpsilon))
         let shape = parameter.shape
-        elementwise(&parameter, gradient, state: &squares[name, default: .zeros(shape)]) { range, p, g, h in
-            for i in range {
+        elementwise(&parameter, gradient, state: &squares[name, default: .zeros(shape)]) { vectors, p, g, h in
+            for i in vectors {
                 h[i] += g[i] * g[i]
-                p[i] -= lr * g[i] / (h[i].squareRoot() + epsilon)
+                p[i] -= lr * g[i] / (Scalar.squareRoot(h[i]) + epsilon)
             }
         }
     }
@@ -143,11 +143,11 @@ public struct RMSprop<Scalar: TensorScalar>: Optimizer {
         let (lr, decay, rest) = (Scalar(learningRate), Scalar(decayRate), Scalar(1 - decayRate))
         let epsilon = Scalar(optimizerEpsilon)
         let shape = parameter.shape
-        elementwise(&parameter, gradient, state: &squares[name, default: .zeros(shape)]) { range, p, g, h in
-            for i in range {
+        elementwise(&parameter, gradient, state: &squares[name, default: .zeros(shape)]) { vectors, p, g, h in
+            for i in vectors {
                 h[i] *= decay
                 h[i] += rest * g[i] * g[i]
-                p[i] -= lr * g[i] / (h[i].squareRoot() + epsilon)
+                p[i] -= lr * g[i] / (Scalar.squareRoot(h[i]) + epsilon)
             }
         }
     }
@@ -179,11 +179,11 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
         var v = squares[name, default: .zeros(parameter.shape)]
         squares[name] = nil  // v held alone, so it is written in place
         let shape = parameter.shape
-        elementwise(&parameter, gradient, state: &moments[name, default: .zeros(shape)], &v) { range, p, g, m, v in
-            for i in range {
+        elementwise(&parameter, gradient, state: &moments[name, default: .zeros(shape)], &v) { vectors, p, g, m, v in
+            for i in vectors {
                 m[i] += keep1 * (g[i] - m[i])
                 v[i] += keep2 * (g[i] * g[i] - v[i])
-                p[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilon)
+                p[i] -= stepSize * m[i] / (Scalar.squareRoot(v[i]) + epsilon)
             }
         }
         squares[name] = v
@@ -227,18 +227,20 @@ public enum OptimizerName: String, Sendable, CaseIterable {
 
 /// Runs `body` over a parameter with its gradient (and optimizer state), in place, on ranges of elements
 /// shared among the threads when the parameter is large (SimpleConvNet's 432,000 weights of its first affine
-/// layer); a range gets pointers to every array, so the formula is compiled inside the range's loop.
-/// Elements are independent, so the split changes no result.
+/// layer). A range comes as the starts of its vectors and each array as `Lanes`, so the formula, written
+/// once, is compiled inside the range's loop on whole vectors (over scalars, the compiler cannot prove the
+/// arrays apart and leaves the loop scalar). Elements are independent, so the split changes no result.
 @inline(__always)
 private func elementwise<S: TensorScalar>(
-    _ parameter: inout Tensor<S>, _ gradient: Tensor<S>,
-    _ body: (Range<Int>, UnsafeMutablePointer<S>, UnsafePointer<S>) -> Void
+    _ parameter: inout Tensor<S>, _ gradient: Tensor<S>, _ body: (StrideTo<Int>, Lanes<S>, Lanes<S>) -> Void
 ) {
     precondition(parameter.shape == gradient.shape, "optimizer: gradient \(gradient.shape) for parameter \(parameter.shape)")
     gradient.withUnsafeBufferPointer { g in
         parameter.withUnsafeMutableBufferPointer { p in
             let (count, p, g) = (p.count, p.baseAddress!, g.baseAddress!)
-            parallelRanges(count, minimumLength: elementsPerThread) { body($0, p, g) }
+            parallelRanges(count, minimumLength: elementsPerThread) { range in
+                body(Lanes<S>.starts(range), Lanes(p, range), Lanes(g, range))
+            }
         }
     }
 }
@@ -246,14 +248,16 @@ private func elementwise<S: TensorScalar>(
 @inline(__always)
 private func elementwise<S: TensorScalar>(
     _ parameter: inout Tensor<S>, _ gradient: Tensor<S>, state: inout Tensor<S>,
-    _ body: (Range<Int>, UnsafeMutablePointer<S>, UnsafePointer<S>, UnsafeMutablePointer<S>) -> Void
+    _ body: (StrideTo<Int>, Lanes<S>, Lanes<S>, Lanes<S>) -> Void
 ) {
     precondition(parameter.shape == gradient.shape, "optimizer: gradient \(gradient.shape) for parameter \(parameter.shape)")
     gradient.withUnsafeBufferPointer { g in
         parameter.withUnsafeMutableBufferPointer { p in
             state.withUnsafeMutableBufferPointer { s in
                 let (count, p, g, s) = (p.count, p.baseAddress!, g.baseAddress!, s.baseAddress!)
-                parallelRanges(count, minimumLength: elementsPerThread) { body($0, p, g, s) }
+                parallelRanges(count, minimumLength: elementsPerThread) { range in
+                    body(Lanes<S>.starts(range), Lanes(p, range), Lanes(g, range), Lanes(s, range))
+                }
             }
         }
     }
@@ -262,7 +266,7 @@ private func elementwise<S: TensorScalar>(
 @inline(__always)
 private func elementwise<S: TensorScalar>(
     _ parameter: inout Tensor<S>, _ gradient: Tensor<S>, state first: inout Tensor<S>, _ second: inout Tensor<S>,
-    _ body: (Range<Int>, UnsafeMutablePointer<S>, UnsafePointer<S>, UnsafeMutablePointer<S>, UnsafeMutablePointer<S>) -> Void
+    _ body: (StrideTo<Int>, Lanes<S>, Lanes<S>, Lanes<S>, Lanes<S>) -> Void
 ) {
     precondition(parameter.shape == gradient.shape, "optimizer: gradient \(gradient.shape) for parameter \(parameter.shape)")
     gradient.withUnsafeBufferPointer { g in
@@ -270,9 +274,41 @@ private func elementwise<S: TensorScalar>(
             first.withUnsafeMutableBufferPointer { a in
                 second.withUnsafeMutableBufferPointer { b in
                     let (count, p, g, a, b) = (p.count, p.baseAddress!, g.baseAddress!, a.baseAddress!, b.baseAddress!)
-                    parallelRanges(count, minimumLength: elementsPerThread) { body($0, p, g, a, b) }
+                    parallelRanges(count, minimumLength: elementsPerThread) { range in
+                        body(Lanes<S>.starts(range), Lanes(p, range), Lanes(g, range), Lanes(a, range), Lanes(b, range))
+                    }
                 }
             }
+        }
+    }
+}
+
+/// An array within a range, a vector at a time: `lanes[i]` is the vector of values from i, the last one
+/// padded with zeros past the range's end (every formula here maps zeros to finite values), and setting it
+/// writes only the values inside the range, which another thread may be next to.
+private struct Lanes<S: TensorScalar> {
+    let base: UnsafeMutablePointer<S>, end: Int
+
+    @inline(__always) init(_ base: UnsafeMutablePointer<S>, _ range: Range<Int>) { (self.base, end) = (base, range.upperBound) }
+    @inline(__always) init(_ base: UnsafePointer<S>, _ range: Range<Int>) { self.init(UnsafeMutablePointer(mutating: base), range) }
+
+    /// The first index of each vector of `range`.
+    @inline(__always) static func starts(_ range: Range<Int>) -> StrideTo<Int> {
+        stride(from: range.lowerBound, to: range.upperBound, by: S.Vector.scalarCount)
+    }
+
+    @inline(__always) subscript(i: Int) -> S.Vector {
+        get {
+            let width = S.Vector.scalarCount
+            if i + width <= end { return UnsafeRawPointer(base + i).loadUnaligned(as: S.Vector.self) }
+            var v = S.Vector()
+            for k in 0..<(end - i) { v[k] = base[i + k] }
+            return v
+        }
+        nonmutating set {
+            let width = S.Vector.scalarCount
+            if i + width <= end { UnsafeMutableRawPointer(base + i).storeBytes(of: newValue, as: S.Vector.self); return }
+            for k in 0..<(end - i) { base[i + k] = newValue[k] }
         }
     }
 }

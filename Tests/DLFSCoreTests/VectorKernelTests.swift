@@ -4,6 +4,21 @@ import Testing
 
 /// The vectorised exp and sigmoid against libm.
 struct VectorKernelTests {
+    @Test("The vector square root is the scalar one in every lane: zeros, subnormals, powers, inf, NaN")
+    func squareRoot() {
+        var rng = SeededGenerator(seed: 9)
+        var floats: [Float] = [0, -0.0, .leastNonzeroMagnitude, .leastNormalMagnitude, 1, 2, 1e-30, 3e38, .infinity, -1, .nan]
+        floats += (0..<21).map { _ in Float.random(in: 0..<1000, using: &rng) }
+        for start in stride(from: 0, to: floats.count, by: 16) {
+            let v = SIMD16<Float>((0..<16).map { floats[(start + $0) % floats.count] })
+            let root = Float.squareRoot(v)
+            #expect((0..<16).allSatisfy { root[$0].bitPattern == v[$0].squareRoot().bitPattern || (root[$0].isNaN && v[$0].squareRoot().isNaN) })
+        }
+        let doubles: [Double] = [0, .leastNonzeroMagnitude, 1e-300, 2, 7.5, 1e300, .infinity, -4]
+        let d = Double.squareRoot(SIMD8(doubles))
+        #expect((0..<8).allSatisfy { d[$0].bitPattern == doubles[$0].squareRoot().bitPattern || (d[$0].isNaN && doubles[$0] < 0) })
+    }
+
     @Test("Vector exp and sigmoid agree with libm over the whole range, finite at the ends")
     func expAndSigmoid() {
         let inputs: [Double] = [-1000, -745, -100, -87.5, -30, -1, -1e-8, -0.0, 0, 1e-8, 0.5, 1, 20, 88, 100, 1000]
