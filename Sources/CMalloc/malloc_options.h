@@ -4,8 +4,8 @@
    every step. By default glibc hands such blocks back to the kernel when they are freed (unmapping them,
    trimming the top of the heap, or dropping a thread's arena heap once it empties), and every page of the
    next one is faulted in and zeroed again. With this, all threads share the main heap, blocks up to 32 MiB
-   come from it, and freed memory stays there to be reused; the peak is unchanged. Elsewhere it does
-   nothing. */
+   come from it, and freed memory stays there to be reused (the process keeps its peak resident size).
+   Elsewhere it does nothing. */
 #if defined(__linux__)
 #include <limits.h>
 #include <malloc.h>

@@ -60,8 +60,9 @@ public struct ElementwiseActivation<Scalar: TensorScalar, Function: ActivationFu
     }
 
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
+        guard let out else { preconditionFailure("\(Function.spec) backward before forward") }
         guard needsInputGradient else { return nil }
-        precondition(out == nil || dout.shape == out!.shape, "\(Function.spec) backward: dout \(dout.shape) for output \(out!.shape)")
+        precondition(dout.shape == out.shape, "\(Function.spec) backward: dout \(dout.shape) for output \(out.shape)")
         return dout.mapped(through: gradientMap())
     }
 

@@ -301,14 +301,12 @@ private struct Lanes<S: TensorScalar> {
         get {
             let width = S.Vector.scalarCount
             if i + width <= end { return UnsafeRawPointer(base + i).loadUnaligned(as: S.Vector.self) }
-            var v = S.Vector()
-            for k in 0..<(end - i) { v[k] = base[i + k] }
-            return v
+            return S.paddedVector(from: base + i, count: end - i)
         }
         nonmutating set {
             let width = S.Vector.scalarCount
             if i + width <= end { UnsafeMutableRawPointer(base + i).storeBytes(of: newValue, as: S.Vector.self); return }
-            for k in 0..<(end - i) { base[i + k] = newValue[k] }
+            S.store(newValue, firstLanes: end - i, to: base + i)
         }
     }
 }

@@ -144,7 +144,8 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
     public mutating func lossAndGradient(_ x: Tensor<Scalar>, _ t: Labels<Scalar>) -> (loss: Scalar, gradients: NamedTensors<Scalar>) {
         let loss = lossLayer.forward(forward(x, isTraining: true), t) + weightDecayLoss
         var dout = lossLayer.backward()
-        // Backward over the pairs that `forward` made: an activation's gradient goes into the layer before it.
+        // An elementwise activation's gradient goes into the backward pass of the layer before it, which
+        // applies it where it suits (a convolution, image by image).
         var l = layers.count - 1
         while l >= 0 {
             let dx: Tensor<Scalar>?

@@ -91,8 +91,7 @@ extension Double {
     public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> { sigmoid(x, bits: SIMD8<Int64>.self) }
 }
 
-/// √x lane by lane in one instruction: SIMD's own `squareRoot()` takes the lanes one at a time (an
-/// optimizer's update spent most of its time there).
+/// √x lane by lane in one instruction: SIMD's own `squareRoot()` takes the lanes one at a time.
 extension Float {
     /// √x in each of 16 lanes, rounded as the scalar square root.
     @inlinable @inline(__always)
@@ -151,14 +150,22 @@ extension TensorScalar {
             raw.storeBytes(of: f(v), toByteOffset: i * MemoryLayout<Self>.stride, as: Vector.self)
             i += width
         }
-        if i < count {
-            // Copies in and out of a zero-padded vector: setting lanes one by one goes through memory.
-            let bytes = (count - i) * MemoryLayout<Self>.stride
-            var v = Vector()
-            withUnsafeMutableBytes(of: &v) { copyWords(from: raw + i * MemoryLayout<Self>.stride, to: $0.baseAddress!, bytes) }
-            var y = f(v)
-            withUnsafeBytes(of: &y) { copyWords(from: $0.baseAddress!, to: raw + i * MemoryLayout<Self>.stride, bytes) }
-        }
+        if i < count { store(f(paddedVector(from: buffer + i, count: count - i)), firstLanes: count - i, to: buffer + i) }
+    }
+
+    /// The `count` values from `source`, fewer than a vector, in a vector padded with zeros. Copied in words:
+    /// setting lanes one by one goes through memory.
+    @inlinable @inline(__always)
+    public static func paddedVector(from source: UnsafePointer<Self>, count: Int) -> Vector {
+        var v = Vector()
+        withUnsafeMutableBytes(of: &v) { copyWords(from: source, to: $0.baseAddress!, count * MemoryLayout<Self>.stride) }
+        return v
+    }
+
+    /// Writes the first `count` lanes of `v` from `target` on, in words, as `paddedVector` reads them.
+    @inlinable @inline(__always)
+    public static func store(_ v: Vector, firstLanes count: Int, to target: UnsafeMutablePointer<Self>) {
+        withUnsafeBytes(of: v) { copyWords(from: $0.baseAddress!, to: target, count * MemoryLayout<Self>.stride) }
     }
 }
 
