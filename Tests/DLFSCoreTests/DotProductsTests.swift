@@ -28,8 +28,9 @@ struct DotProductsTests {
         return (fast.scalars, slow.scalars)
     }
 
-    /// Every remainder of the three-by-four blocks, depths below, at and past one vector and a convolution's
-    /// (26 rows of colᵀ with ones, 30 filters, 576 positions); the padding between rows is never written.
+    /// Every remainder of the blocks (three by four with AVX-512, two by three elsewhere), depths below, at
+    /// and past one vector and a convolution's (26 rows of colᵀ with ones, 30 filters, 576 positions); the
+    /// padding between rows is never written.
     @Test(arguments: [1, 2, 3, 4, 5, 7], [1, 3, 4, 5, 6, 9])
     func agreesWithReference(m: Int, n: Int) {
         for k in [1, 7, 8, 15, 16, 17, 33, 100] {

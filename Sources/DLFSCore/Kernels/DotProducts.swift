@@ -3,26 +3,37 @@
 ///
 /// A convolution's weight gradient has this shape (colᵀᵢ · doutᵢᵀ: both keep an image's positions
 /// contiguous). `gemm` would pack one operand transposed first, which, with a few dozen rows on the other
-/// side, costs more than the multiply-adds; here both rows stream from where they are. Blocks of three rows
-/// of A by four of B keep twelve vector sums in registers along k, reduced at the end; each C(i, j) is
-/// summed in the same order whatever block it falls in, and the rows may be split among threads freely.
+/// side, costs more than the multiply-adds; here both rows stream from where they are. Blocks of rows of A
+/// by rows of B (`DotBlock`) keep their vector sums in registers along k, reduced at the end; each C(i, j)
+/// is summed in the same order whatever block it falls in, and the rows may be split among threads freely.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 public func dotProducts<S: TensorScalar>(
     m: Int, n: Int, k: Int, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
     c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool = false
 ) {
-    // Four rows of B stay in L1 while every row of A passes them.
-    for j in stride(from: 0, to: n, by: 4) {
-        for i in stride(from: 0, to: m, by: 3) {
-            dotBlock(rows: min(3, m - i), columns: min(4, n - j), k: k, a: a + i * lda, lda: lda, b: b + j * ldb,
-                     ldb: ldb, c: c + i * ldc + j, ldc: ldc, accumulate: accumulate)
+    // A block's rows of B stay in L1 while every row of A passes them.
+    let (blockRows, blockColumns) = (DotBlock.rows, DotBlock.columns)
+    for j in stride(from: 0, to: n, by: blockColumns) {
+        for i in stride(from: 0, to: m, by: blockRows) {
+            dotBlock(rows: min(blockRows, m - i), columns: min(blockColumns, n - j), k: k, a: a + i * lda,
+                     lda: lda, b: b + j * ldb, ldb: ldb, c: c + i * ldc + j, ldc: ldc, accumulate: accumulate)
         }
     }
 }
 
-/// C(0..<rows, 0..<columns) of one block, rows ≤ 3 and columns ≤ 4. Missing rows and columns repeat the
-/// last one, so the loop is always whole; only the real ones are written.
+/// The shape of `dotProducts`' blocks: as many sums as the registers hold beside the loaded rows. A sum is
+/// one `S.Vector`, a register with AVX-512 but two with AVX2 and four with NEON, where twelve would spill.
+enum DotBlock {
+    #if AVX512
+    static let rows = 3, columns = 4
+    #else
+    static let rows = 2, columns = 3
+    #endif
+}
+
+/// C(0..<rows, 0..<columns) of one block, at most `DotBlock`'s. Missing rows and columns repeat the last
+/// one, so the loop is always whole; only the real ones are written.
 @inline(__always)
 private func dotBlock<S: TensorScalar>(
     rows: Int, columns: Int, k: Int, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
@@ -36,13 +47,20 @@ private func dotBlock<S: TensorScalar>(
     let width = V.scalarCount, whole = k - k % width
     var p = 0
     while p < whole {
-        let u0 = V.load(b0 + p), u1 = V.load(b1 + p), u2 = V.load(b2 + p), u3 = V.load(b3 + p)
+        // `DotBlock`'s sizes are constants, so the sums a smaller block does not use compile away.
+        let fourth = DotBlock.columns > 3
+        let u0 = V.load(b0 + p), u1 = V.load(b1 + p), u2 = V.load(b2 + p), u3 = fourth ? V.load(b3 + p) : V()
         var x = V.load(a0 + p)
-        s00 = s00.addingProduct(x, u0); s01 = s01.addingProduct(x, u1); s02 = s02.addingProduct(x, u2); s03 = s03.addingProduct(x, u3)
+        s00 = s00.addingProduct(x, u0); s01 = s01.addingProduct(x, u1); s02 = s02.addingProduct(x, u2)
+        if fourth { s03 = s03.addingProduct(x, u3) }
         x = V.load(a1 + p)
-        s10 = s10.addingProduct(x, u0); s11 = s11.addingProduct(x, u1); s12 = s12.addingProduct(x, u2); s13 = s13.addingProduct(x, u3)
-        x = V.load(a2 + p)
-        s20 = s20.addingProduct(x, u0); s21 = s21.addingProduct(x, u1); s22 = s22.addingProduct(x, u2); s23 = s23.addingProduct(x, u3)
+        s10 = s10.addingProduct(x, u0); s11 = s11.addingProduct(x, u1); s12 = s12.addingProduct(x, u2)
+        if fourth { s13 = s13.addingProduct(x, u3) }
+        if DotBlock.rows > 2 {
+            x = V.load(a2 + p)
+            s20 = s20.addingProduct(x, u0); s21 = s21.addingProduct(x, u1); s22 = s22.addingProduct(x, u2)
+            if fourth { s23 = s23.addingProduct(x, u3) }
+        }
         p += width
     }
     // The lanes' sums, then the depths past the last whole vector, in order.
