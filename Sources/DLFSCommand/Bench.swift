@@ -5,5 +5,5 @@ import DLFS
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput (GEMM GFLOP/s, inference and training images per second).",
-        subcommands: [BenchGEMM.self, BenchInfer.self, BenchTrain.self, BenchNumgrad.self])
+        subcommands: [BenchGEMM.self, BenchConv.self, BenchInfer.self, BenchTrain.self, BenchNumgrad.self])
 }

@@ -113,7 +113,7 @@ private func forEachWindowTap(_ n: Int, _ g: WindowGeometry, _ body: (Int, Int, 
 
 /// im2col transposed: x (N, C, H, W) → colᵀ (C·FH·FW, N·OH·OW), row (c, fy, fx), column (n, oy, ox); the
 /// transpose of `im2colReference`. In this layout a row's values for one output row oy are one run of
-/// the input row (stride 1), so the copy is a handful of `memcpy`s, and W (FN, C·FH·FW) · colᵀ is one GEMM
+/// the input row (stride 1), so the copy is a run of vector moves, and W (FN, C·FH·FW) · colᵀ is one GEMM
 /// whose rows are the filters.
 public func im2colTransposed<S: TensorScalar>(_ x: Tensor<S>, _ g: WindowGeometry) -> Tensor<S> {
     let n = x.shape[0]
@@ -136,122 +136,127 @@ public func col2imTransposed<S: TensorScalar>(_ col: Tensor<S>, batch n: Int, _ 
     }
 }
 
-/// Writes colᵀ (C·FH·FW, N·OH·OW) of x (N, C, H, W) into `col`. The (c, n) planes are shared among the
-/// threads: each reads its plane once, while it is in L1, and writes FH·FW runs of OH·OW values.
+/// Writes colᵀ (C·FH·FW, N·OH·OW) of x (N, C, H, W) into `col`. Each (n, c) plane is first copied into the
+/// middle of a canvas with `pad` zeros around it; every window offset (fy, fx) is then OH runs of OW values
+/// read straight from the canvas, with no test for the border.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 public func im2colTransposed<S: TensorScalar>(_ x: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry,
                                               into col: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count) {
-    forEachWindowRun(n, g, threads: threads) { plane, run, fy, fx in
-        copyWindowRows(x + plane, g, fy: fy, fx: fx, into: col + run)
-    }
-}
-
-/// Writes dx (N, C, H, W) from colᵀ (C·FH·FW, N·OH·OW): each (n, c) plane gathers its FH·FW rows' runs,
-/// so threads write disjoint planes.
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-public func col2imTransposed<S: TensorScalar>(_ col: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry,
-                                              into dx: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count) {
-    forEachWindowRun(n, g, threads: threads, startingPlane: { (dx + $0).update(repeating: 0, count: g.planeSize) }) {
-        plane, run, fy, fx in addWindowRows(col + run, g, fy: fy, fx: fx, into: dx + plane)
-    }
-}
-
-/// out[oy·OW + ox] = plane[oy·s + fy − pad, ox·s + fx − pad], or 0 outside the plane.
-@inline(__always)
-private func copyWindowRows<S: TensorScalar>(
-    _ plane: UnsafePointer<S>, _ g: WindowGeometry, fy: Int, fx: Int, into out: UnsafeMutablePointer<S>
-) {
-    let (ow, columns, rows) = (g.outputWidth, g.validColumns(fx), g.validRows(fy))
-    if g.stride == 1 && ow == g.width {
-        // Output rows as wide as input rows: the whole block is the plane shifted by one offset, a single
-        // copy, after which the columns that wrapped around from the neighbouring row are zeroed.
-        let shift = (fy - g.pad) * g.width + fx - g.pad
-        let (first, end) = (rows.lowerBound * ow, rows.upperBound * ow)
-        let (lo, hi) = (Swift.max(first, -shift), Swift.min(end, g.planeSize - shift))
-        out.update(repeating: 0, count: first)
-        (out + end).update(repeating: 0, count: g.positions - end)
-        if hi > lo { (out + lo).update(from: plane + lo + shift, count: hi - lo) }
-        for oy in rows {
-            let row = out + oy * ow
-            for ox in 0..<columns.lowerBound { row[ox] = 0 }
-            for ox in columns.upperBound..<ow { row[ox] = 0 }
+    forEachPlane(n, g, threads: threads) { (plane: Int, canvas: UnsafeMutablePointer<S>) in
+        let (input, canvasWidth) = (x + plane * g.planeSize, g.width + 2 * g.pad)
+        for y in 0..<g.height {
+            copyRun(input + y * g.width, into: canvas + (y + g.pad) * canvasWidth + g.pad, count: g.width)
         }
-        return
-    }
-    out.update(repeating: 0, count: rows.lowerBound * ow)
-    (out + rows.upperBound * ow).update(repeating: 0, count: (g.outputHeight - rows.upperBound) * ow)
-    for oy in rows {
-        let target = out + oy * ow, source = plane + (oy * g.stride + fy - g.pad) * g.width + fx - g.pad
-        for ox in 0..<columns.lowerBound { target[ox] = 0 }
-        if g.stride == 1 {
-            for ox in columns { target[ox] = source[ox] }
-        } else {
-            for ox in columns { target[ox] = source[ox * g.stride] }
-        }
-        for ox in columns.upperBound..<ow { target[ox] = 0 }
-    }
-}
-
-/// plane[oy·s + fy − pad, ox·s + fx − pad] += run[oy·OW + ox] wherever that lies inside the plane.
-@inline(__always)
-private func addWindowRows<S: TensorScalar>(
-    _ run: UnsafePointer<S>, _ g: WindowGeometry, fy: Int, fx: Int, into plane: UnsafeMutablePointer<S>
-) {
-    let columns = g.validColumns(fx)
-    for oy in g.validRows(fy) {
-        let target = plane + (oy * g.stride + fy - g.pad) * g.width + fx - g.pad, source = run + oy * g.outputWidth
-        if g.stride == 1 {
-            for ox in columns { target[ox] += source[ox] }
-        } else {
-            for ox in columns { target[ox * g.stride] += source[ox] }
-        }
-    }
-}
-
-extension WindowGeometry {
-    /// The output columns ox whose input column ox·s + fx − pad lies in 0..<W.
-    @inline(__always)
-    func validColumns(_ fx: Int) -> Range<Int> { Self.valid(offset: fx, size: width, outputs: outputWidth, stride: stride, pad: pad) }
-
-    /// The output rows oy whose input row oy·s + fy − pad lies in 0..<H.
-    @inline(__always)
-    func validRows(_ fy: Int) -> Range<Int> { Self.valid(offset: fy, size: height, outputs: outputHeight, stride: stride, pad: pad) }
-
-    /// The o in 0..<outputs with 0 ≤ o·s + offset − pad < size (rounding up, as integer division of a
-    /// negative numerator rounds toward zero, which the clamping to 0 covers).
-    @inline(__always)
-    static func valid(offset: Int, size: Int, outputs: Int, stride: Int, pad: Int) -> Range<Int> {
-        let first = Swift.min(outputs, Swift.max(0, (pad - offset + stride - 1) / stride))
-        let end = Swift.min(outputs, Swift.max(first, (size + pad - offset + stride - 1) / stride))
-        return first..<end
-    }
-}
-
-/// The walk that im2col and col2im share: for each (n, c) plane of the images, `startingPlane(plane)`, then
-/// `body(plane, run, fy, fx)` for each window offset (fy, fx), where `plane` is the offset of that plane in
-/// (N, C, H, W) and `run` the offset in colᵀ of row (c, fy, fx)'s OH·OW values for image n. The planes are
-/// split into contiguous shares among the threads when there is enough work to pay for waking them.
-@inline(__always)
-private func forEachWindowRun(
-    _ n: Int, _ g: WindowGeometry, threads: Int, startingPlane: (_ plane: Int) -> Void = { _ in },
-    _ body: (_ plane: Int, _ run: Int, _ fy: Int, _ fx: Int) -> Void
-) {
-    let (planes, columns) = (n * g.channels, n * g.positions)
-    let work = planes * g.positions * g.windowHeight * g.windowWidth
-    let parts = work < 65_536 ? 1 : Swift.max(1, Swift.min(threads, planes))
-    let share = (planes + parts - 1) / parts
-    parallelFor(parts) { part in
-        for p in (part * share)..<Swift.min(planes, (part + 1) * share) {
-            let (image, c, plane) = (p / g.channels, p % g.channels, p * g.planeSize)
-            startingPlane(plane)
-            for fy in 0..<g.windowHeight {
-                for fx in 0..<g.windowWidth {
-                    let row = (c * g.windowHeight + fy) * g.windowWidth + fx
-                    body(plane, row * columns + image * g.positions, fy, fx)
+        forEachWindowRun(plane, n * g.positions, g, canvas) { (run: Int, tap: UnsafeMutablePointer<S>) in
+            for oy in 0..<g.outputHeight {
+                let source = tap + oy * g.stride * canvasWidth, target = col + run + oy * g.outputWidth
+                if g.stride == 1 {
+                    copyRun(source, into: target, count: g.outputWidth)
+                } else {
+                    for ox in 0..<g.outputWidth { target[ox] = source[ox * g.stride] }
                 }
             }
         }
     }
+}
+
+/// Writes dx (N, C, H, W) from colᵀ (C·FH·FW, N·OH·OW): each (n, c) plane's runs are added onto a zeroed
+/// canvas in (fy, fx) order, the book's order of sums, and the canvas without its border is the plane of dx.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+public func col2imTransposed<S: TensorScalar>(_ col: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry,
+                                              into dx: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count) {
+    forEachPlane(n, g, threads: threads) { (plane: Int, canvas: UnsafeMutablePointer<S>) in
+        let canvasWidth = g.width + 2 * g.pad
+        canvas.update(repeating: 0, count: (g.height + 2 * g.pad) * canvasWidth)
+        forEachWindowRun(plane, n * g.positions, g, canvas) { (run: Int, tap: UnsafeMutablePointer<S>) in
+            for oy in 0..<g.outputHeight {
+                let source = col + run + oy * g.outputWidth, target = tap + oy * g.stride * canvasWidth
+                if g.stride == 1 {
+                    addRun(source, into: target, count: g.outputWidth)
+                } else {
+                    for ox in 0..<g.outputWidth { target[ox * g.stride] += source[ox] }
+                }
+            }
+        }
+        let output = dx + plane * g.planeSize
+        for y in 0..<g.height {
+            copyRun(canvas + (y + g.pad) * canvasWidth + g.pad, into: output + y * g.width, count: g.width)
+        }
+    }
+}
+
+/// The (n, c) planes of the images, in contiguous shares among the threads when there is enough work to pay
+/// for waking them: `body(plane, canvas)` for each, where `plane` = n·C + c and `canvas` is the thread's
+/// (H + 2·pad) × (W + 2·pad) values, zero when first lent.
+@inline(__always)
+private func forEachPlane<S: TensorScalar>(
+    _ n: Int, _ g: WindowGeometry, threads: Int, _ body: (_ plane: Int, _ canvas: UnsafeMutablePointer<S>) -> Void
+) {
+    let planes = n * g.channels
+    let work = planes * g.positions * g.windowHeight * g.windowWidth
+    let parts = work < 65_536 ? 1 : Swift.max(1, Swift.min(threads, planes))
+    let share = (planes + parts - 1) / parts
+    let canvasSize = (g.height + 2 * g.pad) * (g.width + 2 * g.pad)
+    parallelFor(parts) { part in
+        withUnsafeTemporaryAllocation(of: S.self, capacity: canvasSize) { canvas in
+            let canvas = canvas.baseAddress!
+            canvas.initialize(repeating: 0, count: canvasSize)
+            for plane in (part * share)..<Swift.min(planes, (part + 1) * share) { body(plane, canvas) }
+        }
+    }
+}
+
+/// For each window offset (fy, fx) of plane n·C + c: `body(run, tap)`, where `run` is the offset in colᵀ
+/// (`columns` wide) of row (c, fy, fx)'s OH·OW values for image n, and `tap` the canvas at (fy, fx), where
+/// the window at position (0, 0) reads it.
+@inline(__always)
+private func forEachWindowRun<S: TensorScalar>(
+    _ plane: Int, _ columns: Int, _ g: WindowGeometry, _ canvas: UnsafeMutablePointer<S>,
+    _ body: (_ run: Int, _ tap: UnsafeMutablePointer<S>) -> Void
+) {
+    let (image, c) = (plane / g.channels, plane % g.channels)
+    for fy in 0..<g.windowHeight {
+        for fx in 0..<g.windowWidth {
+            let row = (c * g.windowHeight + fy) * g.windowWidth + fx
+            body(row * columns + image * g.positions, canvas + fy * (g.width + 2 * g.pad) + fx)
+        }
+    }
+}
+
+/// to[0..<count] = from[0..<count], in moves of one `HalfVector`: the runs are a few dozen values, too
+/// short for a call of `memcpy` to pay. A count that is not a multiple ends with a move that overlaps the
+/// one before it, which copies some values twice and changes nothing.
+@inline(__always)
+private func copyRun<S: TensorScalar>(_ from: UnsafePointer<S>, into to: UnsafeMutablePointer<S>, count: Int) {
+    typealias V = S.HalfVector
+    let width = V.scalarCount, size = MemoryLayout<S>.stride
+    guard count >= width else {
+        for i in 0..<count { to[i] = from[i] }
+        return
+    }
+    let (source, target) = (UnsafeRawPointer(from), UnsafeMutableRawPointer(to))
+    var i = 0
+    while i + width < count {
+        target.storeBytes(of: source.loadUnaligned(fromByteOffset: i * size, as: V.self), toByteOffset: i * size, as: V.self)
+        i += width
+    }
+    let last = (count - width) * size
+    target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: V.self), toByteOffset: last, as: V.self)
+}
+
+/// to[i] += from[i] for i in 0..<count, a `HalfVector` at a time, the rest one by one.
+@inline(__always)
+private func addRun<S: TensorScalar>(_ from: UnsafePointer<S>, into to: UnsafeMutablePointer<S>, count: Int) {
+    typealias V = S.HalfVector
+    let width = V.scalarCount, size = MemoryLayout<S>.stride
+    let (source, target) = (UnsafeRawPointer(from), UnsafeMutableRawPointer(to))
+    var i = 0
+    while i + width <= count {
+        let sum = target.loadUnaligned(fromByteOffset: i * size, as: V.self) + source.loadUnaligned(fromByteOffset: i * size, as: V.self)
+        target.storeBytes(of: sum, toByteOffset: i * size, as: V.self)
+        i += width
+    }
+    for j in i..<count { to[j] += from[j] }
 }
