@@ -66,6 +66,8 @@ public struct RowAffine<S: TensorScalar>: Sendable {
     /// `indices`, room for `indexCapacity`, saves an allocation per row when a caller runs many rows.
     /// Inlinable, so each caller compiles it for its element type.
     @inlinable
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func apply(_ x: UnsafePointer<S>, to y: UnsafeMutablePointer<S>, skippingZeros: Bool = false,
                       indices: UnsafeMutablePointer<Int32>? = nil) {
         withIndices(indices) { list in
@@ -80,6 +82,8 @@ public struct RowAffine<S: TensorScalar>: Sendable {
     /// batch of images needs no conversion to floating point first. Gives the bits that `apply` gives for
     /// the converted row.
     @inlinable
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func apply(bytes x: UnsafePointer<UInt8>, values: UnsafePointer<S>, to y: UnsafeMutablePointer<S>,
                       indices: UnsafeMutablePointer<Int32>? = nil) {
         precondition(values[0] == 0, "RowAffine: byte 0 must stand for 0 to be skipped")
@@ -94,6 +98,8 @@ public struct RowAffine<S: TensorScalar>: Sendable {
     /// hold activation(0), as with `apply`. Bias and activation go through `finish`, as in `apply`, not
     /// `biasActivation`, whose tail goes through memory: with it the chapter-3 batches took 3-4% longer.
     @inlinable
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func apply(rows: Int, _ x: UnsafePointer<S>, xStride: Int, to y: UnsafeMutablePointer<S>, yStride: Int) {
         weights.withUnsafeBufferPointer { w in
             gemm(m: rows, n: paddedOutputs, k: inputs, a: x, lda: xStride, b: w.baseAddress!, ldb: paddedOutputs,
