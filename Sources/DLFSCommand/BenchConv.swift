@@ -16,7 +16,7 @@ struct BenchConv: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (1 to 64; default: all cores).")
     var threads: Int?
 
-    @Flag(help: "Print one JSON object instead of a table.")
+    @Flag(help: "Print the rows as a JSON array instead of a table.")
     var json = false
 
     func validate() throws {
@@ -32,17 +32,23 @@ struct BenchConv: ParsableCommand {
         let gflops: Double
     }
 
-    /// The convolutions, named as the book's parameters, with their input sizes (C, H, W) on 28×28 images.
-    static var layers: [(name: String, filters: Int, channels: Int, size: Int, filter: Int, pad: Int)] {
-        var list = [(name: "SimpleConvNet W1", filters: 30, channels: 1, size: 28, filter: 5, pad: 0)]
-        var (channels, size) = (1, 28)
-        for (index, (filters, pad)) in Sequential<Float>.deepConvNetConvolutions.enumerated() {
-            list.append((name: "DeepConvNet W\(index + 1)", filters: filters, channels: channels, size: size, filter: 3, pad: pad))
-            channels = filters
-            size = size + 2 * pad - 2
-            if index % 2 == 1 { size /= 2 }
+    /// Each convolution of the book's SimpleConvNet and DeepConvNet, named as its filters' parameter, with
+    /// its input (C, H, W) on 28×28 images: found by passing one image through the models' own layers.
+    static func convolutions() -> [(name: String, layer: Convolution<Float>, input: [Int])] {
+        var rng = SeededGenerator(seed: 3)
+        var found: [(name: String, layer: Convolution<Float>, input: [Int])] = []
+        let models = [("SimpleConvNet", Sequential<Float>.simpleConvNet(using: &rng)), ("DeepConvNet", .deepConvNet(using: &rng))]
+        for (name, model) in models {
+            var (x, count) = (Tensor<Float>.zeros([1] + (model.inputShape ?? [])), 0)
+            for var layer in model.layers {
+                if let conv = layer as? Convolution<Float> {
+                    count += 1
+                    found.append((name: "\(name) W\(count)", layer: conv, input: Array(x.shape.dropFirst())))
+                }
+                x = layer.forward(x, isTraining: false)
+            }
         }
-        return list
+        return found
     }
 
     func run() throws {
@@ -50,14 +56,13 @@ struct BenchConv: ParsableCommand {
         defer { ComputeThreads.count = 0 }
         var rng = SeededGenerator(seed: 3)
         var rows: [Row] = []
-        for layer in Self.layers {
-            var conv = Convolution<Float>(filters: layer.filters, channels: layer.channels, filterHeight: layer.filter,
-                                          filterWidth: layer.filter, pad: layer.pad, weightInit: .he, using: &rng)
-            let g = conv.geometry(height: layer.size, width: layer.size)
-            let x = Tensor<Float>.randomUniform([batch, layer.channels, layer.size, layer.size], using: &rng)
-            let dout = Tensor<Float>.randomUniform([batch, layer.filters, g.outputHeight, g.outputWidth], using: &rng)
+        for (name, layer, input) in Self.convolutions() {
+            var conv = layer
+            let g = conv.geometry(height: input[1], width: input[2])
+            let x = Tensor<Float>.randomUniform([batch] + input, using: &rng)
+            let dout = Tensor<Float>.randomUniform([batch, conv.filters, g.outputHeight, g.outputWidth], using: &rng)
             // The first layer's input is the data: no gradient for it, as in training.
-            let needsInputGradient = layer.channels > 1
+            let needsInputGradient = conv.channels > 1
             let inference = Timing.median(minRuns: 5, minSeconds: 0.3) { _ = conv.forward(x, isTraining: false) }
             let forward = Timing.median(minRuns: 5, minSeconds: 0.3) { _ = conv.forward(x, isTraining: true) }
             let backward = Timing.median(minRuns: 5, minSeconds: 0.3) {
@@ -75,9 +80,9 @@ struct BenchConv: ParsableCommand {
                     }
                 }
             }
-            let multiplyAdds = Double(batch * layer.filters * g.patchSize * g.positions) * (needsInputGradient ? 3 : 2)
-            let shape = "\(layer.filters) × \(layer.channels)×\(layer.size)×\(layer.size), \(layer.filter)×\(layer.filter) pad \(layer.pad)"
-            rows.append(Row(layer: layer.name, shape: shape, inferenceMs: inference * 1e3, forwardMs: forward * 1e3,
+            let multiplyAdds = Double(batch * conv.filters * g.patchSize * g.positions) * (needsInputGradient ? 3 : 2)
+            let shape = "\(conv.filters) × \(input.map(String.init).joined(separator: "×")), \(conv.filterHeight)×\(conv.filterWidth) pad \(conv.pad)"
+            rows.append(Row(layer: name, shape: shape, inferenceMs: inference * 1e3, forwardMs: forward * 1e3,
                             backwardMs: backward * 1e3, im2colMs: copies.0 * 1e3, col2imMs: copies.1 * 1e3,
                             gflops: 2 * multiplyAdds / (forward + backward) / 1e9))
         }

@@ -45,6 +45,8 @@ struct BadArgumentTests {
         (["bench", "gemm", "--clock-g-hz", "nan"], "--clock-g-hz must be from 0.1 to 10, not nan"),
         (["bench", "train", "--batch-size", "0"], "--batch-size must be at least 1, not 0"),
         (["bench", "numgrad", "--batch-size=-1"], "--batch-size must be at least 1, not -1"),
+        (["bench", "conv", "--batch", "0"], "--batch must be from 1 to 10000, not 0"),
+        (["bench", "conv", "--threads", "65", "--json"], "--threads must be from 1 to 64, not 65"),
     ])
     func bench(arguments: [String], expected: String) throws {
         expectUsageError(try dlfs(arguments), expected)
