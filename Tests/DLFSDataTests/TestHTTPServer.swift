@@ -61,13 +61,20 @@ final class TestHTTPServer: @unchecked Sendable {
         return UInt16(bigEndian: address.sin_port)
     }
 
+    /// Wakes the serving thread's `accept`; that thread closes the listener itself on its way out. Closing it
+    /// here would free the descriptor's number while the thread may still be in `handle`, and its next `accept`
+    /// could then take the connections of the next test's server, given the same number by `socket()`.
+    /// `stopped` and the shutdown change together under the lock, so the thread never closes before it.
     func stop() {
-        lock.withLock { stopped = true }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        lock.withLock {
+            guard !stopped else { return }
+            stopped = true
+            shutdown(listener, Int32(SHUT_RDWR))
+        }
     }
 
     private func serve() {
+        defer { close(listener) }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
