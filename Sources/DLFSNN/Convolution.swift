@@ -8,8 +8,8 @@ import DLFSCore
 /// so that no transpose is materialised: colᵀᵢ (C·FH·FW, OH·OW) holds image i's windows in columns, and
 /// W (FN, C·FH·FW) · colᵀᵢ is that image's output (FN, OH·OW) in place. An image's colᵀ is written and read
 /// again while it is in the core's cache, and the images are shared among the threads. Backward, with
-/// doutᵢ (FN, OH·OW): db = Σ doutᵢ over images and positions, dWᵀ = Σᵢ colᵀᵢ · doutᵢᵀ, dcolᵀᵢ = Wᵀ · doutᵢ,
-/// dxᵢ = col2im(dcolᵀᵢ).
+/// doutᵢ (FN, OH·OW): db = Σ doutᵢ over images and positions, dWᵀ = Σᵢ colᵀᵢ · doutᵢᵀ, and dxᵢ = col2im(Wᵀ · doutᵢ)
+/// or, where that is cheaper, the same values as a convolution of doutᵢ (`transposedConvolution`).
 public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     /// The filters, (FN, C, FH, FW).
     public var W: Tensor<Scalar>
@@ -132,41 +132,58 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         precondition(dout.shape == [n, f, g.outputHeight, g.outputWidth],
                      "Convolution.backward: dout \(dout.shape) for output (\(n), \(f), \(g.outputHeight), \(g.outputWidth))")
         let groups = Swift.min(n, Self.gradientGroups)
-        // Each group's partial sum of (dWᵀ; dbᵀ), and with an activation its images' mapped gradients one at a time.
+        let transposed = needsInputGradient ? transposedConvolution(g) : nil
+        // Each group's partial sum of (dWᵀ; dbᵀ), with an activation its images' mapped gradients one at a time,
+        // and for a transposed convolution the im2col of one image's dout.
         let (partialCount, pieceCount) = (rows * f, activation == nil ? 0 : f * p)
-        var scratch = Tensor<Scalar>.reusing(&self.scratch, shape: [groups, partialCount + pieceCount])
-        // GEMM would first copy doutᵢᵀ, (FN, P), and use each copied value once per row of colᵀᵢ: worth it
-        // over a long patch, not over a few dozen rows (SimpleConvNet's 26 against 576 positions), where
-        // dot products straight along both rows are faster.
-        let byDotProducts = p >= 4 * rows
+        let doutColCount = transposed.map { $0.geometry.patchSize * $0.geometry.positions } ?? 0
+        let groupCount = partialCount + pieceCount + doutColCount
+        var scratch = Tensor<Scalar>.reusing(&self.scratch, shape: [groups, groupCount])
+        // GEMM would first copy doutᵢᵀ, (FN, P), and use each copied value once per row of colᵀᵢ: worth it over
+        // a deep patch, not over a few dozen rows (SimpleConvNet's 26), where dot products straight along both
+        // rows are faster.
+        let byDotProducts = rows < 64
         var dx = Tensor<Scalar>(shape: needsInputGradient ? [n, g.channels, g.height, g.width] : [0]) { _ in }
+        let flippedFilters = transposed?.filters ?? Tensor<Scalar>(shape: [0], scalars: [])
         dout.withUnsafeBufferPointer { d in
             W.withUnsafeBufferPointer { w in
                 col.withUnsafeMutableBufferPointer { col in
                     scratch.withUnsafeMutableBufferPointer { scratch in
                         dx.withUnsafeMutableBufferPointer { dx in
-                            let (d, w, col, scratch) = (d.baseAddress!, w.baseAddress!, col.baseAddress!, scratch.baseAddress!)
-                            let dx = needsInputGradient ? dx.baseAddress! : nil
-                            forEachGroup(n, groups, work: (needsInputGradient ? 2 : 1) * f * k * p) { group, images in
-                                let partial = scratch + group * (partialCount + pieceCount), piece = partial + partialCount
-                                for i in images {
-                                    var gradient = d + i * f * p
-                                    if let activation {
-                                        activation(d, i * f * p..<(i + 1) * f * p, piece)
-                                        gradient = UnsafePointer(piece)
+                            flippedFilters.withUnsafeBufferPointer { flipped in
+                                let (d, w, col, scratch) = (d.baseAddress!, w.baseAddress!, col.baseAddress!, scratch.baseAddress!)
+                                let dx = needsInputGradient ? dx.baseAddress! : nil
+                                forEachGroup(n, groups, work: (needsInputGradient ? 2 : 1) * f * k * p) { group, images in
+                                    let partial = scratch + group * groupCount, piece = partial + partialCount
+                                    let doutCol = piece + pieceCount
+                                    for i in images {
+                                        var gradient = d + i * f * p
+                                        if let activation {
+                                            activation(d, i * f * p..<(i + 1) * f * p, piece)
+                                            gradient = UnsafePointer(piece)
+                                        }
+                                        let image = col + i * rows * p
+                                        if byDotProducts {
+                                            dotProducts(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p,
+                                                        c: partial, ldc: f, accumulate: i > images.lowerBound)
+                                        } else {
+                                            gemm(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p, transposeB: true,
+                                                 c: partial, ldc: f, accumulate: i > images.lowerBound, threads: 1)
+                                        }
+                                        guard let dx else { continue }
+                                        let dxImage = dx + i * g.channels * g.planeSize
+                                        if let transposed {
+                                            let t = transposed.geometry
+                                            im2colTransposed(gradient, batch: 1, t, into: doutCol, threads: 1)
+                                            gemm(m: g.channels, n: t.positions, k: t.patchSize, a: flipped.baseAddress!,
+                                                 lda: t.patchSize, b: doutCol, ldb: t.positions, c: dxImage, ldc: t.positions,
+                                                 threads: 1)
+                                        } else {
+                                            gemm(m: k, n: p, k: f, a: w, lda: k, transposeA: true, b: gradient, ldb: p,
+                                                 c: image, ldc: p, threads: 1)
+                                            col2imTransposed(image, batch: 1, g, into: dxImage, threads: 1)
+                                        }
                                     }
-                                    let image = col + i * rows * p
-                                    if byDotProducts {
-                                        dotProducts(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p,
-                                                    c: partial, ldc: f, accumulate: i > images.lowerBound)
-                                    } else {
-                                        gemm(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p, transposeB: true,
-                                             c: partial, ldc: f, accumulate: i > images.lowerBound, threads: 1)
-                                    }
-                                    guard let dx else { continue }
-                                    gemm(m: k, n: p, k: f, a: w, lda: k, transposeA: true, b: gradient, ldb: p,
-                                         c: image, ldc: p, threads: 1)
-                                    col2imTransposed(image, batch: 1, g, into: dx + i * g.channels * g.planeSize, threads: 1)
                                 }
                             }
                         }
@@ -181,7 +198,7 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                     for filter in 0..<f {
                         for j in 0..<rows {
                             var total = scratch[j * f + filter]
-                            for group in 1..<groups { total += scratch[group * (partialCount + pieceCount) + j * f + filter] }
+                            for group in 1..<groups { total += scratch[group * groupCount + j * f + filter] }
                             if j < k { dW[filter * k + j] = total } else { db[filter] = total }
                         }
                     }
@@ -190,6 +207,33 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         }
         (self.col, self.scratch) = (col, scratch)
         return needsInputGradient ? dx : nil
+    }
+
+    /// For stride 1 and a square window no wider than the padding allows, dx is itself a convolution: of dout
+    /// padded by FH − 1 − pad, with the filters turned half a turn and their two channel axes swapped,
+    /// W′ (C, FN, FH, FW)[c, f, u, v] = W[f, c, FH − 1 − u, FW − 1 − v]. Its product is as deep as the forward's
+    /// (FN·FH·FW, where dcolᵀ = Wᵀ · dout is FN deep) and writes dx once; the sums run in another order than the
+    /// book's col2im. Taken when its im2col of dout (FN·FH·FW × H·W values) is no larger than the colᵀ that
+    /// col2im would add up (C·FH·FW × OH·OW): with more filters than channels, copying dout costs more than
+    /// the shallow product saves.
+    private func transposedConvolution(_ g: WindowGeometry) -> (geometry: WindowGeometry, filters: Tensor<Scalar>)? {
+        let (fh, fw) = (filterHeight, filterWidth)
+        guard stride == 1, fh == fw, pad <= fh - 1, filters * g.planeSize <= channels * g.positions else { return nil }
+        let geometry = WindowGeometry(channels: filters, height: g.outputHeight, width: g.outputWidth,
+                                      windowHeight: fh, windowWidth: fw, stride: 1, pad: fh - 1 - pad)
+        let (fn, c) = (filters, channels)
+        let flipped = W.withUnsafeBufferPointer { w in
+            Tensor<Scalar>(shape: [c, fn, fh, fw]) { out in
+                for f in 0..<fn {
+                    for ch in 0..<c {
+                        for u in 0..<fh {
+                            for v in 0..<fw { out[((ch * fn + f) * fh + u) * fw + v] = w[((f * c + ch) * fh + fh - 1 - u) * fw + fw - 1 - v] }
+                        }
+                    }
+                }
+            }
+        }
+        return (geometry, flipped)
     }
 
     /// The images are split into this many groups for dW whatever the thread count, each group's partial

@@ -111,9 +111,11 @@ struct GEMMTests {
         }
     }
 
-    /// Row-major B read in place (C up to 128 columns wide, or B at most 64 rows deep: whole slivers and a
-    /// narrow edge) gives the bits of the same B stored transposed, which is packed.
-    @Test(arguments: [(100, 784, 50), (30, 50, 64), (7, 300, 20), (13, 5, 128), (30, 25, 992), (20, 30, 130)])
+    /// Row-major B read in place (C up to 128 columns wide, or B at most 400 rows deep: whole slivers and a
+    /// narrow edge; a convolution's W · colᵀ, 144 and 288 deep) gives the bits of the same B stored transposed,
+    /// which is packed.
+    @Test(arguments: [(100, 784, 50), (30, 50, 64), (7, 300, 20), (13, 5, 128), (30, 25, 992), (20, 30, 130),
+                      (16, 144, 784), (32, 288, 256), (16, 288, 196)])
     func bInPlaceMatchesPackedBits(m: Int, k: Int, n: Int) {
         var rng = SeededGenerator(seed: 5)
         let a = Tensor<Float>.randomNormal([m, k], using: &rng)

@@ -145,6 +145,37 @@ struct ConvolutionTests {
         #expect(Self.relativeDifference(numericalX, dx) <= 1e-6)
     }
 
+    /// (input, filters, pad) at stride 1: DeepConvNet's W2 and W4 (pad 2 = FH − 1) shapes, fewer filters than
+    /// channels, and three that keep col2im (more filters than channels, a window that is not square, a pad past
+    /// FH − 1).
+    static let strideOneShapes: [([Int], [Int], Int)] = [
+        ([2, 4, 6, 6], [4, 4, 3, 3], 1), ([2, 3, 5, 5], [3, 3, 3, 3], 2), ([1, 5, 7, 6], [2, 5, 3, 3], 0),
+        ([2, 2, 5, 5], [6, 2, 3, 3], 1), ([1, 3, 5, 6], [2, 3, 3, 2], 1), ([1, 2, 4, 4], [1, 2, 2, 2], 2),
+    ]
+
+    @Test("dx, as a transposed convolution or by col2im, is the book's col2im(dout · W) in Double and Float",
+          arguments: strideOneShapes)
+    func inputGradientAgreesWithCol2im(_ input: [Int], _ filters: [Int], _ pad: Int) {
+        var rng = SeededGenerator(seed: UInt64(input.reduce(0, +) * 31 + filters.reduce(0, +) + pad))
+        let x = Tensor<Double>.randomUniform(input, in: -1..<1, using: &rng)
+        let w = Tensor<Double>.randomUniform(filters, in: -1..<1, using: &rng)
+        let b = Tensor<Double>.randomUniform([filters[0]], in: -1..<1, using: &rng)
+        let g = WindowGeometry(input: input, windowHeight: filters[2], windowWidth: filters[3], pad: pad)
+        let dout = Tensor<Double>.randomUniform([input[0], filters[0], g.outputHeight, g.outputWidth], in: -1..<1, using: &rng)
+        // The book: dcol = dout (N·OH·OW, FN) · W (FN, C·FH·FW), dx = col2im(dcol).
+        let dcol = dout.transposed(axes: [0, 2, 3, 1]).reshaped([input[0] * g.positions, filters[0]])
+            .matmul(w.reshaped([filters[0], g.patchSize]))
+        let expected = col2imReference(dcol, batch: input[0], g)
+        var layer = Convolution(W: w, b: b, stride: 1, pad: pad)
+        _ = layer.forward(x, isTraining: true)
+        let dx = layer.backward(dout)
+        #expect(dx.shape == input)
+        Self.expectClose(dx, expected.scalars, "dx", tolerance: 1e-13)
+        var single = Convolution(W: w.converted(to: Float.self), b: b.converted(to: Float.self), stride: 1, pad: pad)
+        _ = single.forward(x.converted(to: Float.self), isTraining: true)
+        Self.expectClose(single.backward(dout.converted(to: Float.self)), expected.scalars, "Float dx", tolerance: 1e-5)
+    }
+
     @Test("Pooling's backprop agrees with the numerical gradient of Σ out·R, overlapping and padded windows")
     func poolingGradient() {
         var rng = SeededGenerator(seed: 12)

@@ -14,9 +14,10 @@ import Foundation
     /// Up to this many columns of C, A is read in place instead of packed: each value of A then feeds
     /// too few multiply-adds to pay for copying it.
     @usableFromInline static let packAMinColumns = 128
-    /// Up to this depth B is read in place even when A is packed: a sliver's few rows stay in L1 while
-    /// every tile of A's block passes it, however far apart the rows are.
-    @usableFromInline static let inPlaceBMaxDepth = 64
+    /// Up to this depth B is read in place even when A is packed: a sliver's rows (at most 25 KB of floats)
+    /// stay in L1 while every tile of A's block passes it, however far apart the rows are. A convolution's
+    /// colᵀ, 144 to 288 rows deep, is then multiplied where im2col wrote it instead of being copied again.
+    @usableFromInline static let inPlaceBMaxDepth = 400
 
     /// The K block for a product of depth k and n columns: equal blocks of at most `kcMax`, or of
     /// `kcMaxInPlace` when A is read in place.
