@@ -37,10 +37,14 @@ public struct WindowGeometry: Sendable, Equatable, CustomStringConvertible {
                   windowWidth: windowWidth, stride: stride, pad: pad)
     }
 
+    /// H + 2·pad, the rows of an image with its border of zeros.
+    public var paddedHeight: Int { height + 2 * pad }
+    /// W + 2·pad, the columns of an image with its border of zeros.
+    public var paddedWidth: Int { width + 2 * pad }
     /// OH = (H + 2·pad − FH) / stride + 1, the rows of window positions.
-    public var outputHeight: Int { (height + 2 * pad - windowHeight) / stride + 1 }
+    public var outputHeight: Int { (paddedHeight - windowHeight) / stride + 1 }
     /// OW = (W + 2·pad − FW) / stride + 1, the columns of window positions.
-    public var outputWidth: Int { (width + 2 * pad - windowWidth) / stride + 1 }
+    public var outputWidth: Int { (paddedWidth - windowWidth) / stride + 1 }
     /// P = OH · OW window positions per image.
     public var positions: Int { outputHeight * outputWidth }
     /// C · FH · FW values under one window: a row of the book's col.
@@ -77,7 +81,7 @@ public func col2imReference<S: TensorScalar>(_ col: Tensor<S>, batch n: Int, _ g
     let col6 = col.reshaped([n, g.outputHeight, g.outputWidth, g.channels, g.windowHeight, g.windowWidth])
         .transposed(axes: [0, 3, 4, 5, 1, 2])
     // The book's padded canvas has stride − 1 spare rows and columns, which no window reaches.
-    let paddedHeight = g.height + 2 * g.pad + g.stride - 1, paddedWidth = g.width + 2 * g.pad + g.stride - 1
+    let paddedHeight = g.paddedHeight + g.stride - 1, paddedWidth = g.paddedWidth + g.stride - 1
     var img = Tensor<S>.zeros([n, g.channels, paddedHeight, paddedWidth])
     forEachWindowTap(n, g) { i, c, fy, fx, oy, ox in
         img[i, c, fy + g.stride * oy, fx + g.stride * ox] += col6[i, c, fy, fx, oy, ox]
@@ -144,7 +148,7 @@ public func col2imTransposed<S: TensorScalar>(_ col: Tensor<S>, batch n: Int, _ 
 public func im2colTransposed<S: TensorScalar>(_ x: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry,
                                               into col: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count) {
     forEachPlane(n, g, threads: threads) { (plane: Int, canvas: UnsafeMutablePointer<S>) in
-        let (input, canvasWidth) = (x + plane * g.planeSize, g.width + 2 * g.pad)
+        let (input, canvasWidth) = (x + plane * g.planeSize, g.paddedWidth)
         for y in 0..<g.height {
             copyRun(input + y * g.width, into: canvas + (y + g.pad) * canvasWidth + g.pad, count: g.width)
         }
@@ -168,8 +172,8 @@ public func im2colTransposed<S: TensorScalar>(_ x: UnsafePointer<S>, batch n: In
 public func col2imTransposed<S: TensorScalar>(_ col: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry,
                                               into dx: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count) {
     forEachPlane(n, g, threads: threads) { (plane: Int, canvas: UnsafeMutablePointer<S>) in
-        let canvasWidth = g.width + 2 * g.pad
-        canvas.update(repeating: 0, count: (g.height + 2 * g.pad) * canvasWidth)
+        let canvasWidth = g.paddedWidth
+        canvas.update(repeating: 0, count: g.paddedHeight * canvasWidth)
         forEachWindowRun(plane, n * g.positions, g, canvas) { (run: Int, tap: UnsafeMutablePointer<S>) in
             for oy in 0..<g.outputHeight {
                 let source = col + run + oy * g.outputWidth, target = tap + oy * g.stride * canvasWidth
@@ -198,7 +202,7 @@ private func forEachPlane<S: TensorScalar>(
     let work = planes * g.positions * g.windowHeight * g.windowWidth
     let parts = work < 65_536 ? 1 : Swift.max(1, Swift.min(threads, planes))
     let share = (planes + parts - 1) / parts
-    let canvasSize = (g.height + 2 * g.pad) * (g.width + 2 * g.pad)
+    let canvasSize = g.paddedHeight * g.paddedWidth
     parallelFor(parts) { part in
         withUnsafeTemporaryAllocation(of: S.self, capacity: canvasSize) { canvas in
             let canvas = canvas.baseAddress!
@@ -220,7 +224,7 @@ private func forEachWindowRun<S: TensorScalar>(
     for fy in 0..<g.windowHeight {
         for fx in 0..<g.windowWidth {
             let row = (c * g.windowHeight + fy) * g.windowWidth + fx
-            body(row * columns + image * g.positions, canvas + fy * (g.width + 2 * g.pad) + fx)
+            body(row * columns + image * g.positions, canvas + fy * g.paddedWidth + fx)
         }
     }
 }
