@@ -33,11 +33,15 @@ func microKernel<S: TensorScalar>(
     let a3 = a + min(3, last) * rowStride, a4 = a + min(4, last) * rowStride, a5 = a + min(5, last) * rowStride
     let size = MemoryLayout<S>.stride, stride = bDepthStride * size
     let b0 = UnsafeRawPointer(b), b1 = b0 + bSliverStride * size, b2 = b1 + bSliverStride * size
-    var offset = 0
-    for p in 0..<kc {
-        let u = b0.loadUnaligned(fromByteOffset: p * stride, as: V.self)
-        let v = vectors > 1 ? b1.loadUnaligned(fromByteOffset: p * stride, as: V.self) : V()
-        let w = vectors > 2 ? b2.loadUnaligned(fromByteOffset: p * stride, as: V.self) : V()
+    // Offsets advance by wrapping adds (they cannot overflow: each stays inside A or B) and B's offset is the
+    // loop's counter, so the loop carries no overflow checks and one register less; with A's strides constant
+    // (`MicroTile.run`) its six rows are addressed from one register.
+    var offset = 0, bOffset = 0
+    let bEnd = kc &* stride
+    while bOffset != bEnd {
+        let u = b0.loadUnaligned(fromByteOffset: bOffset, as: V.self)
+        let v = vectors > 1 ? b1.loadUnaligned(fromByteOffset: bOffset, as: V.self) : V()
+        let w = vectors > 2 ? b2.loadUnaligned(fromByteOffset: bOffset, as: V.self) : V()
         // `vectors` is a constant where `MicroTile.run` calls this, so the unused sums compile away.
         @inline(__always) func row(_ x: S, _ s0: inout V, _ s1: inout V, _ s2: inout V) {
             let xv = V(repeating: x)
@@ -48,7 +52,8 @@ func microKernel<S: TensorScalar>(
         row(a0[offset], &c00, &c01, &c02); row(a1[offset], &c10, &c11, &c12)
         row(a2[offset], &c20, &c21, &c22); row(a3[offset], &c30, &c31, &c32)
         row(a4[offset], &c40, &c41, &c42); row(a5[offset], &c50, &c51, &c52)
-        offset += depthStride
+        offset &+= depthStride
+        bOffset &+= stride
     }
     let nr = V.scalarCount
     @inline(__always) func write(_ tile: (V, V, V, V, V, V), _ j: Int) {
@@ -76,7 +81,9 @@ enum MicroTile {
     static let maxVectors = 1
     #endif
 
-    /// The micro-kernel with `vectors` (1 to `maxVectors`) as a constant, so each width compiles to its own loop.
+    /// The micro-kernel with `vectors` (1 to `maxVectors`) as a constant, so each width compiles to its own loop,
+    /// and A's strides constant where they can be: packed A (1 and MR) and A in place row-major (depth stride 1);
+    /// A in place transposed has its depth stride from the caller.
     @inline(__always)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
@@ -84,6 +91,24 @@ enum MicroTile {
         vectors: Int, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
         bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
     ) {
+        if rowStride == 1 && depthStride == Blocking.mr {
+            run(vectors: vectors, kc: kc, a: a, strides: (1, Blocking.mr), b: b, bDepthStride: bDepthStride,
+                bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+        } else if depthStride == 1 {
+            run(vectors: vectors, kc: kc, a: a, strides: (rowStride, 1), b: b, bDepthStride: bDepthStride,
+                bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+        } else {
+            run(vectors: vectors, kc: kc, a: a, strides: (rowStride, depthStride), b: b, bDepthStride: bDepthStride,
+                bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+        }
+    }
+
+    @inline(__always)
+    private static func run<S: TensorScalar>(
+        vectors: Int, kc: Int, a: UnsafePointer<S>, strides: (row: Int, depth: Int), b: UnsafePointer<S>,
+        bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
+    ) {
+        let (rowStride, depthStride) = strides
         switch vectors {
         case 3 where maxVectors >= 3:
             microKernel(vectors: 3, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
