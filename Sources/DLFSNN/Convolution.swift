@@ -9,7 +9,9 @@ import DLFSCore
 /// W (FN, C·FH·FW) · colᵀᵢ is that image's output (FN, OH·OW) in place. An image's colᵀ is written and read
 /// again while it is in the core's cache, and the images are shared among the threads. Backward, with
 /// doutᵢ (FN, OH·OW): db = Σ doutᵢ over images and positions, dWᵀ = Σᵢ colᵀᵢ · doutᵢᵀ, and dxᵢ = col2im(Wᵀ · doutᵢ)
-/// or, where that is cheaper, the same values as a convolution of doutᵢ (`transposedConvolution`).
+/// or, where that is cheaper, the same values as a convolution of doutᵢ (`transposedConvolution`). Backward
+/// makes colᵀᵢ again from the input rather than keeping the batch's: a batch's colᵀ is C·FH·FW times the input,
+/// too large for any cache, and writing it out and reading it back cost more than a second im2col.
 public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     /// The filters, (FN, C, FH, FW).
     public var W: Tensor<Scalar>
@@ -21,12 +23,10 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     public var dW: Tensor<Scalar>
     /// ∂L/∂b from the last backward pass.
     public var db: Tensor<Scalar>
-    /// colᵀ of each image of the last training forward with a row of ones (N, C·FH·FW + 1, P), which backward
-    /// needs and then overwrites with dcolᵀ; with backward's scratch, kept as workspaces for the next call of
-    /// the same batch size.
+    /// One colᵀ per thread for forward, and backward's scratch, kept as workspaces for the next call.
     private var col: Tensor<Scalar>?, scratch: Tensor<Scalar>?
-    /// The geometry of the last training forward, until its backward.
-    private var geometry: WindowGeometry?
+    /// The input and geometry of the last training forward, until its backward.
+    private var input: Tensor<Scalar>?, geometry: WindowGeometry?
 
     /// A convolution with given filters (FN, C, FH, FW) and biases (FN).
     public init(W: Tensor<Scalar>, b: Tensor<Scalar>, stride: Int = 1, pad: Int = 0) {
@@ -72,11 +72,9 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         precondition(x.rank == 4 && x.shape[1] == channels, "Convolution: input \(x.shape) for (N, \(channels), H, W)")
         let g = geometry(height: x.shape[2], width: x.shape[3])
         let (n, f, k, p) = (x.shape[0], filters, g.patchSize, g.positions)
-        // Training keeps every image's colᵀ for backward, with a row of ones below it (backward's product with
-        // it sums dout into db); inference needs one colᵀ per thread, reused image after image.
+        // One colᵀ per thread, reused image after image.
         let parts = imageParts(n, work: f * k * p)
-        let rows = isTraining ? k + 1 : k
-        var col = Tensor<Scalar>.reusing(&self.col, shape: [isTraining ? n : parts, rows, p])
+        var col = Tensor<Scalar>.reusing(&self.col, shape: [parts, k, p])
         var out = Tensor<Scalar>(shape: [n, f, g.outputHeight, g.outputWidth]) { _ in }
         x.withUnsafeBufferPointer { x in
             W.withUnsafeBufferPointer { w in
@@ -86,9 +84,8 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                             let (x, w, bias, col, out) = (x.baseAddress!, w.baseAddress!, bias.baseAddress!, col.baseAddress!, out.baseAddress!)
                             forEachImage(n, parts: parts) { i in
                                 // colᵀ of image i (C·FH·FW, P), then (FN, P) = W · colᵀ straight into its place.
-                                let (image, result) = (col + (isTraining ? i : i % parts) * rows * p, out + i * f * p)
+                                let (image, result) = (col + i % parts * k * p, out + i * f * p)
                                 im2colTransposed(x + i * g.channels * g.planeSize, batch: 1, g, into: image, threads: 1)
-                                if isTraining { (image + k * p).update(repeating: 1, count: p) }
                                 gemm(m: f, n: p, k: k, a: w, lda: k, b: image, ldb: p, c: result, ldc: p, threads: 1)
                                 for filter in 0..<f {
                                     let row = result + filter * p, shift = bias[filter]
@@ -101,7 +98,7 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                 }
             }
         }
-        (self.col, geometry) = (col, isTraining ? g : nil)
+        (self.col, input, geometry) = (col, isTraining ? x : nil, isTraining ? g : nil)
         return out
     }
 
@@ -124,20 +121,21 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     @_specialize(where Scalar == Double)
     private mutating func backward(_ dout: Tensor<Scalar>, activation: ActivationGradient<Scalar>?,
                                    needsInputGradient: Bool) -> Tensor<Scalar>? {
-        guard let g = geometry.take(), var col = self.col.take() else {
+        guard let g = geometry.take(), let x = input.take() else {
             preconditionFailure("Convolution.backward needs a training forward before it, one per backward")
         }
-        let (n, f, k, p) = (col.shape[0], filters, g.patchSize, g.positions)
+        let (n, f, k, p) = (x.shape[0], filters, g.patchSize, g.positions)
         let rows = k + 1
         precondition(dout.shape == [n, f, g.outputHeight, g.outputWidth],
                      "Convolution.backward: dout \(dout.shape) for output (\(n), \(f), \(g.outputHeight), \(g.outputWidth))")
         let groups = Swift.min(n, Self.gradientGroups)
         let transposed = needsInputGradient ? transposedConvolution(g) : nil
-        // Each group's partial sum of (dWᵀ; dbᵀ), with an activation its images' mapped gradients one at a time,
-        // and for a transposed convolution the im2col of one image's dout.
-        let (partialCount, pieceCount) = (rows * f, activation == nil ? 0 : f * p)
+        // Each group's partial sum of (dWᵀ; dbᵀ); one image's colᵀ with a row of ones below it (the product with
+        // it sums dout into db), which col2im's dcolᵀ then overwrites; with an activation, the image's mapped
+        // gradient; and for a transposed convolution the im2col of the image's dout.
+        let (partialCount, colCount, pieceCount) = (rows * f, rows * p, activation == nil ? 0 : f * p)
         let doutColCount = transposed.map { $0.geometry.patchSize * $0.geometry.positions } ?? 0
-        let groupCount = partialCount + pieceCount + doutColCount
+        let groupCount = partialCount + colCount + pieceCount + doutColCount
         var scratch = Tensor<Scalar>.reusing(&self.scratch, shape: [groups, groupCount])
         // GEMM would first copy doutᵢᵀ, (FN, P), and use each copied value once per row of colᵀᵢ: worth it over
         // a deep patch, not over a few dozen rows (SimpleConvNet's 26), where dot products straight along both
@@ -147,22 +145,23 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         let flippedFilters = transposed?.filters ?? Tensor<Scalar>(shape: [0], scalars: [])
         dout.withUnsafeBufferPointer { d in
             W.withUnsafeBufferPointer { w in
-                col.withUnsafeMutableBufferPointer { col in
+                x.withUnsafeBufferPointer { x in
                     scratch.withUnsafeMutableBufferPointer { scratch in
                         dx.withUnsafeMutableBufferPointer { dx in
                             flippedFilters.withUnsafeBufferPointer { flipped in
-                                let (d, w, col, scratch) = (d.baseAddress!, w.baseAddress!, col.baseAddress!, scratch.baseAddress!)
+                                let (d, w, x, scratch) = (d.baseAddress!, w.baseAddress!, x.baseAddress!, scratch.baseAddress!)
                                 let dx = needsInputGradient ? dx.baseAddress! : nil
                                 forEachGroup(n, groups, work: (needsInputGradient ? 2 : 1) * f * k * p) { group, images in
-                                    let partial = scratch + group * groupCount, piece = partial + partialCount
-                                    let doutCol = piece + pieceCount
+                                    let partial = scratch + group * groupCount, image = partial + partialCount
+                                    let piece = image + colCount, doutCol = piece + pieceCount
                                     for i in images {
                                         var gradient = d + i * f * p
                                         if let activation {
                                             activation(d, i * f * p..<(i + 1) * f * p, piece)
                                             gradient = UnsafePointer(piece)
                                         }
-                                        let image = col + i * rows * p
+                                        im2colTransposed(x + i * g.channels * g.planeSize, batch: 1, g, into: image, threads: 1)
+                                        (image + k * p).update(repeating: 1, count: p)
                                         if byDotProducts {
                                             dotProducts(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p,
                                                         c: partial, ldc: f, accumulate: i > images.lowerBound)
@@ -205,7 +204,7 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                 }
             }
         }
-        (self.col, self.scratch) = (col, scratch)
+        self.scratch = scratch
         return needsInputGradient ? dx : nil
     }
 
