@@ -180,10 +180,15 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
         squares[name] = nil  // v held alone, so it is written in place
         let shape = parameter.shape
         elementwise(&parameter, gradient, state: &moments[name, default: .zeros(shape)], &v) { vectors, p, g, m, v in
+            // Each vector loaded once into locals: through the four pointers, which might alias for all the
+            // compiler knows, every m[i] and v[i] would be loaded again after each store.
             for i in vectors {
-                m[i] += keep1 * (g[i] - m[i])
-                v[i] += keep2 * (g[i] * g[i] - v[i])
-                p[i] -= stepSize * m[i] / (Scalar.squareRoot(v[i]) + epsilon)
+                let gradient = g[i], moment = m[i], square = v[i]
+                let newMoment = moment + keep1 * (gradient - moment)
+                let newSquare = square + keep2 * (gradient * gradient - square)
+                m[i] = newMoment
+                v[i] = newSquare
+                p[i] = p[i] - stepSize * newMoment / (Scalar.squareRoot(newSquare) + epsilon)
             }
         }
         squares[name] = v
