@@ -38,13 +38,15 @@ public struct Pooling<Scalar: TensorScalar>: Layer {
         precondition(x.rank == 4, "Pooling: input \(x.shape) is not (N, C, H, W)")
         let g = WindowGeometry(input: x.shape, windowHeight: poolHeight, windowWidth: poolWidth, stride: stride, pad: pad)
         let planes = x.shape[0] * g.channels
-        var indices = isTraining ? [Int32](repeating: 0, count: planes * g.positions) : []
         precondition(g.planeSize <= Int(Int32.max), "Pooling: planes of \(g.planeSize) values are too large")
+        var indices: [Int32] = []
         let out = x.withUnsafeBufferPointer { x in
             Tensor<Scalar>(shape: [planes, g.positions]) { out in
-                indices.withUnsafeMutableBufferPointer { indices in
-                    maxPool(x.baseAddress!, g, planes: planes, into: out.baseAddress!,
-                            argmax: isTraining ? indices.baseAddress : nil)
+                guard isTraining else { return maxPool(x.baseAddress!, g, planes: planes, into: out.baseAddress!, argmax: nil) }
+                // maxPool writes every index, so the array is not zeroed first.
+                indices = [Int32](unsafeUninitializedCapacity: planes * g.positions) { indices, count in
+                    maxPool(x.baseAddress!, g, planes: planes, into: out.baseAddress!, argmax: indices.baseAddress)
+                    count = planes * g.positions
                 }
             }
         }
