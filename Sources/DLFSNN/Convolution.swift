@@ -102,10 +102,10 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         return out
     }
 
-    /// Backward, image by image: (dWᵀ; dbᵀ) (C·FH·FW + 1, FN) += (colᵀᵢ; ones) · doutᵢᵀ, the row of ones
-    /// summing each filter's dout into db, in fixed groups of images whose partial sums are then added in
-    /// order (so the bits do not depend on the thread count); and dx from dcolᵀᵢ = Wᵀ · doutᵢ, written over
-    /// colᵀᵢ while it is in cache.
+    /// Backward, image by image, colᵀᵢ made again from the kept input: (dWᵀ; dbᵀ) (C·FH·FW + 1, FN) +=
+    /// (colᵀᵢ; ones) · doutᵢᵀ, the row of ones summing each filter's dout into db, in fixed groups of images
+    /// whose partial sums are then added in order (so the bits do not depend on the thread count); and dx from
+    /// dcolᵀᵢ = Wᵀ · doutᵢ, written over colᵀᵢ while it is in cache.
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
         backward(dout, activation: nil, needsInputGradient: needsInputGradient)
     }
