@@ -28,7 +28,7 @@ struct DotProductsTests {
         return (fast.scalars, slow.scalars)
     }
 
-    /// Every remainder of the blocks (three by four with AVX-512, three by three elsewhere), depths below, at
+    /// Every remainder of the blocks (three by four with AVX-512, two by three elsewhere), depths below, at
     /// and past one vector and a convolution's (26 rows of colᵀ with ones, 30 filters, 576 positions); the
     /// padding between rows is never written.
     @Test(arguments: [1, 2, 3, 4, 5, 7], [1, 3, 4, 5, 6, 9])

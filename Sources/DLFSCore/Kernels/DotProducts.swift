@@ -23,13 +23,12 @@ public func dotProducts<S: TensorScalar>(
 }
 
 /// The shape of `dotProducts`' blocks: as many sums as the registers hold beside the loaded rows. A sum is
-/// one register: an `S.Vector` with AVX-512, an `S.HalfVector` with AVX2 (16 registers: 9 sums, 3 rows of
-/// B, one of A), which loads fewer values per multiply-add than 2 × 3 sums of two registers each.
+/// one `S.Vector`, a register with AVX-512 but two with AVX2 and four with NEON, where twelve would spill.
 enum DotBlock {
     #if AVX512
     static let rows = 3, columns = 4
     #else
-    static let rows = 3, columns = 3
+    static let rows = 2, columns = 3
     #endif
 }
 
@@ -40,11 +39,7 @@ private func dotBlock<S: TensorScalar>(
     rows: Int, columns: Int, k: Int, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
     c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
 ) {
-    #if AVX512
     typealias V = S.Vector
-    #else
-    typealias V = S.HalfVector
-    #endif
     let a0 = a, a1 = a + min(1, rows - 1) * lda, a2 = a + min(2, rows - 1) * lda
     let b0 = b, b1 = b + min(1, columns - 1) * ldb, b2 = b + min(2, columns - 1) * ldb, b3 = b + min(3, columns - 1) * ldb
     var s00 = V(), s01 = V(), s02 = V(), s03 = V(), s10 = V(), s11 = V(), s12 = V(), s13 = V()
