@@ -11,7 +11,9 @@ import DLFSCore
 /// doutᵢ (FN, OH·OW): db = Σ doutᵢ over images and positions, dWᵀ = Σᵢ colᵀᵢ · doutᵢᵀ, and dxᵢ = col2im(Wᵀ · doutᵢ)
 /// or, where that is cheaper, the same values as a convolution of doutᵢ (`transposedConvolution`). Backward
 /// makes colᵀᵢ again from the input rather than keeping the batch's: a batch's colᵀ is C·FH·FW times the input,
-/// too large for any cache, and writing it out and reading it back cost more than a second im2col.
+/// too large for any cache, and writing it out and reading it back cost more than a second im2col. When a ReLU
+/// and max pooling follow, `Sequential` runs the three image by image (`forward(_:isTraining:thenReLUAndPooling:)`),
+/// so that the batch's output is never written at all.
 public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     /// The filters, (FN, C, FH, FW).
     public var W: Tensor<Scalar>
@@ -23,7 +25,8 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     public var dW: Tensor<Scalar>
     /// ∂L/∂b from the last backward pass.
     public var db: Tensor<Scalar>
-    /// One colᵀ per thread for forward, and backward's scratch, kept as workspaces for the next call.
+    /// Forward's buffers, one colᵀ per thread (and its output, when pooling follows), and backward's scratch,
+    /// kept as workspaces for the next call.
     private var col: Tensor<Scalar>?, scratch: Tensor<Scalar>?
     /// The input and geometry of the last training forward, until its backward.
     private var input: Tensor<Scalar>?, geometry: WindowGeometry?
@@ -69,37 +72,69 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool, then epilogue: Epilogue<Scalar>?) -> Tensor<Scalar> {
+        let g = checkedGeometry(x)
+        var out = Tensor<Scalar>(shape: [x.shape[0], filters, g.outputHeight, g.outputWidth]) { _ in }
+        out.withUnsafeMutableBufferPointer { out in
+            convolveImages(x, g, epilogue: epilogue, into: out.baseAddress!) { _, _ in }
+        }
+        (input, geometry) = isTraining ? (x, g) : (nil, nil)
+        return out
+    }
+
+    /// The forward pass, a ReLU and then `pooling`, image by image: each image's output is pooled while it is
+    /// in cache, and the batch's is never written. Returns pooling's output; its backward pass is
+    /// `backward(_:throughReLUAndPooling:needsInputGradient:)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func forward(_ x: consuming Tensor<Scalar>, isTraining: Bool,
+                                 thenReLUAndPooling pooling: inout Pooling<Scalar>) -> Tensor<Scalar> {
+        let g = checkedGeometry(x)
+        let out = pooling.forward(images: x.shape[0], channels: filters, height: g.outputHeight, width: g.outputWidth,
+                                  isTraining: isTraining, afterReLU: true) { pool in
+            convolveImages(x, g, epilogue: { ReLUFunction.apply($0, count: $1) }, into: nil, then: pool)
+        }
+        (input, geometry) = isTraining ? (x, g) : (nil, nil)
+        return out
+    }
+
+    /// The geometry for input x, which must be (N, C, H, W) with the filters' C.
+    private func checkedGeometry(_ x: borrowing Tensor<Scalar>) -> WindowGeometry {
         precondition(x.rank == 4 && x.shape[1] == channels, "Convolution: input \(x.shape) for (N, \(channels), H, W)")
-        let g = geometry(height: x.shape[2], width: x.shape[3])
+        return geometry(height: x.shape[2], width: x.shape[3])
+    }
+
+    /// Each image's output (FN, OH·OW) = W · colᵀᵢ + b, then `epilogue` over it, written at `batch` + i·FN·OH·OW
+    /// or, without `batch`, into the thread's buffer, and handed to `finish`. colᵀᵢ is made in the thread's
+    /// buffer, reused image after image, and the images are shared among the threads.
+    private mutating func convolveImages(_ x: borrowing Tensor<Scalar>, _ g: WindowGeometry, epilogue: Epilogue<Scalar>?,
+                                         into batch: UnsafeMutablePointer<Scalar>?,
+                                         then finish: (_ image: Int, _ output: UnsafePointer<Scalar>) -> Void) {
         let (n, f, k, p) = (x.shape[0], filters, g.patchSize, g.positions)
-        // One colᵀ per thread, reused image after image.
         let parts = imageParts(n, work: f * k * p)
-        var col = Tensor<Scalar>.reusing(&self.col, shape: [parts, k, p])
-        var out = Tensor<Scalar>(shape: [n, f, g.outputHeight, g.outputWidth]) { _ in }
+        let perThread = k * p + (batch == nil ? f * p : 0)
+        var buffers = Tensor<Scalar>.reusing(&col, shape: [parts, perThread])
         x.withUnsafeBufferPointer { x in
             W.withUnsafeBufferPointer { w in
                 b.withUnsafeBufferPointer { bias in
-                    col.withUnsafeMutableBufferPointer { col in
-                        out.withUnsafeMutableBufferPointer { out in
-                            let (x, w, bias, col, out) = (x.baseAddress!, w.baseAddress!, bias.baseAddress!, col.baseAddress!, out.baseAddress!)
-                            forEachImage(n, parts: parts) { i in
-                                // colᵀ of image i (C·FH·FW, P), then (FN, P) = W · colᵀ straight into its place.
-                                let (image, result) = (col + i % parts * k * p, out + i * f * p)
-                                im2colTransposed(x + i * g.channels * g.planeSize, batch: 1, g, into: image, threads: 1)
-                                gemm(m: f, n: p, k: k, a: w, lda: k, b: image, ldb: p, c: result, ldc: p, threads: 1)
-                                for filter in 0..<f {
-                                    let row = result + filter * p, shift = bias[filter]
-                                    for j in 0..<p { row[j] += shift }
-                                }
-                                epilogue?(result, f * p)
+                    buffers.withUnsafeMutableBufferPointer { buffers in
+                        let (x, w, bias, buffers) = (x.baseAddress!, w.baseAddress!, bias.baseAddress!, buffers.baseAddress!)
+                        forEachImage(n, parts: parts) { i in
+                            let image = buffers + i % parts * perThread
+                            let result = batch.map { $0 + i * f * p } ?? image + k * p
+                            im2colTransposed(x + i * g.channels * g.planeSize, batch: 1, g, into: image, threads: 1)
+                            gemm(m: f, n: p, k: k, a: w, lda: k, b: image, ldb: p, c: result, ldc: p, threads: 1)
+                            for filter in 0..<f {
+                                let row = result + filter * p, shift = bias[filter]
+                                for j in 0..<p { row[j] += shift }
                             }
+                            epilogue?(result, f * p)
+                            finish(i, result)
                         }
                     }
                 }
             }
         }
-        (self.col, input, geometry) = (col, isTraining ? x : nil, isTraining ? g : nil)
-        return out
+        col = buffers
     }
 
     /// Backward, image by image, colᵀᵢ made again from the kept input: (dWᵀ; dbᵀ) (C·FH·FW + 1, FN) +=
@@ -107,33 +142,69 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     /// whose partial sums are then added in order (so the bits do not depend on the thread count); and dx from
     /// dcolᵀᵢ = Wᵀ · doutᵢ, written over colᵀᵢ while it is in cache.
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
-        backward(dout, activation: nil, needsInputGradient: needsInputGradient)
+        checkGradient(dout)
+        let size = dout.count / Swift.max(dout.shape[0], 1)
+        return dout.withUnsafeBufferPointer { d in
+            let d = d.baseAddress!
+            return backward(needsInputGradient: needsInputGradient, mapsIntoBuffer: false) { i, _ in d + i * size }
+        }
     }
 
     /// Backward with the activation that followed: each image's part of `dout` is mapped through it as the
     /// image comes, into a buffer that stays in cache, so the activation's gradient is never written whole.
     public mutating func backward(_ dout: Tensor<Scalar>, through activation: ActivationGradient<Scalar>,
                                   needsInputGradient: Bool) -> Tensor<Scalar>? {
-        withoutActuallyEscaping(activation) { backward(dout, activation: $0, needsInputGradient: needsInputGradient) }
+        checkGradient(dout)
+        let size = dout.count / Swift.max(dout.shape[0], 1)
+        return dout.withUnsafeBufferPointer { d in
+            let d = d.baseAddress!
+            return backward(needsInputGradient: needsInputGradient, mapsIntoBuffer: true) { i, buffer in
+                activation(d, i * size..<(i + 1) * size, buffer)
+                return UnsafePointer(buffer)
+            }
+        }
     }
 
+    /// Backward of `forward(_:isTraining:thenReLUAndPooling:)`, `dout` being ∂L/∂(pooling's output): each image's
+    /// gradient is scattered back through the pooling's indices, which carry the ReLU's mask, as the image comes.
+    public mutating func backward(_ dout: Tensor<Scalar>, throughReLUAndPooling pooling: inout Pooling<Scalar>,
+                                  needsInputGradient: Bool) -> Tensor<Scalar>? {
+        var dx: Tensor<Scalar>?
+        pooling.backward(dout) { gradient in
+            dx = backward(needsInputGradient: needsInputGradient, mapsIntoBuffer: true) { i, buffer in
+                gradient(i, buffer)
+                return UnsafePointer(buffer)
+            }
+        }
+        return dx
+    }
+
+    /// Traps unless `dout` has the shape of the last training forward's output.
+    private func checkGradient(_ dout: Tensor<Scalar>) {
+        guard let g = geometry, let n = input?.shape[0] else {
+            preconditionFailure("Convolution.backward needs a training forward before it, one per backward")
+        }
+        precondition(dout.shape == [n, filters, g.outputHeight, g.outputWidth],
+                     "Convolution.backward: dout \(dout.shape) for output (\(n), \(filters), \(g.outputHeight), \(g.outputWidth))")
+    }
+
+    /// Backward with `imageGradient(i, buffer)` giving image i's ∂L/∂out (FN, OH·OW), written into `buffer` (FN·OH·OW
+    /// values that stay in cache) when `mapsIntoBuffer`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    private mutating func backward(_ dout: Tensor<Scalar>, activation: ActivationGradient<Scalar>?,
-                                   needsInputGradient: Bool) -> Tensor<Scalar>? {
+    private mutating func backward(needsInputGradient: Bool, mapsIntoBuffer: Bool,
+                                   imageGradient: (_ image: Int, _ buffer: UnsafeMutablePointer<Scalar>) -> UnsafePointer<Scalar>) -> Tensor<Scalar>? {
         guard let g = geometry.take(), let x = input.take() else {
             preconditionFailure("Convolution.backward needs a training forward before it, one per backward")
         }
         let (n, f, k, p) = (x.shape[0], filters, g.patchSize, g.positions)
         let rows = k + 1
-        precondition(dout.shape == [n, f, g.outputHeight, g.outputWidth],
-                     "Convolution.backward: dout \(dout.shape) for output (\(n), \(f), \(g.outputHeight), \(g.outputWidth))")
         let groups = Swift.min(n, Self.gradientGroups)
         let transposed = needsInputGradient ? transposedConvolution(g) : nil
         // Each group's partial sum of (dWᵀ; dbᵀ); one image's colᵀ with a row of ones below it (the product with
         // it sums dout into db), which col2im's dcolᵀ then overwrites; with an activation, the image's mapped
         // gradient; and for a transposed convolution the im2col of the image's dout.
-        let (partialCount, colCount, pieceCount) = (rows * f, rows * p, activation == nil ? 0 : f * p)
+        let (partialCount, colCount, pieceCount) = (rows * f, rows * p, mapsIntoBuffer ? f * p : 0)
         let doutColCount = transposed.map { $0.geometry.patchSize * $0.geometry.positions } ?? 0
         let groupCount = partialCount + colCount + pieceCount + doutColCount
         var scratch = Tensor<Scalar>.reusing(&self.scratch, shape: [groups, groupCount])
@@ -143,23 +214,19 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         let byDotProducts = rows < 64
         var dx = Tensor<Scalar>(shape: needsInputGradient ? [n, g.channels, g.height, g.width] : [0]) { _ in }
         let flippedFilters = transposed?.filters ?? Tensor<Scalar>(shape: [0], scalars: [])
-        dout.withUnsafeBufferPointer { d in
+        do {
             W.withUnsafeBufferPointer { w in
                 x.withUnsafeBufferPointer { x in
                     scratch.withUnsafeMutableBufferPointer { scratch in
                         dx.withUnsafeMutableBufferPointer { dx in
                             flippedFilters.withUnsafeBufferPointer { flipped in
-                                let (d, w, x, scratch) = (d.baseAddress!, w.baseAddress!, x.baseAddress!, scratch.baseAddress!)
+                                let (w, x, scratch) = (w.baseAddress!, x.baseAddress!, scratch.baseAddress!)
                                 let dx = needsInputGradient ? dx.baseAddress! : nil
                                 forEachGroup(n, groups, work: (needsInputGradient ? 2 : 1) * f * k * p) { group, images in
                                     let partial = scratch + group * groupCount, image = partial + partialCount
                                     let piece = image + colCount, doutCol = piece + pieceCount
                                     for i in images {
-                                        var gradient = d + i * f * p
-                                        if let activation {
-                                            activation(d, i * f * p..<(i + 1) * f * p, piece)
-                                            gradient = UnsafePointer(piece)
-                                        }
+                                        let gradient = imageGradient(i, piece)
                                         im2colTransposed(x + i * g.channels * g.planeSize, batch: 1, g, into: image, threads: 1)
                                         (image + k * p).update(repeating: 1, count: p)
                                         if byDotProducts {

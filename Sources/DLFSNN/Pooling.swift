@@ -71,6 +71,60 @@ public struct Pooling<Scalar: TensorScalar>: Layer {
         }
     }
 
+    /// Forward over a batch of `n` images (`channels`, `height`, `width`) that the layer before makes one at a
+    /// time (`Convolution.forward(_:isTraining:thenReLUAndPooling:)`), so that each is pooled while it is in
+    /// cache and never written whole: `produce` gets `pool(i, image)`, to call once for every image, from any
+    /// thread. With `afterReLU` the images are a ReLU's outputs and the kept indices carry the ReLU's backward
+    /// pass too: a window whose maximum is not positive passes no gradient (index −1), as ReLU's mask, taken
+    /// at that maximum, would stop it.
+    mutating func forward(images n: Int, channels: Int, height: Int, width: Int, isTraining: Bool, afterReLU: Bool,
+                          produce: (_ pool: (_ image: Int, _ values: UnsafePointer<Scalar>) -> Void) -> Void) -> Tensor<Scalar> {
+        let g = geometry(channels: channels, height: height, width: width)
+        precondition(g.planeSize <= Int(Int32.max), "Pooling: planes of \(g.planeSize) values are too large")
+        let perImage = channels * g.positions
+        var indices: [Int32] = []
+        let out = Tensor<Scalar>(shape: [n, channels, g.outputHeight, g.outputWidth]) { out in
+            let out = out.baseAddress!
+            func pool(_ i: Int, _ image: UnsafePointer<Scalar>, argmax: UnsafeMutablePointer<Int32>?) {
+                let (pooled, argmax) = (out + i * perImage, argmax.map { $0 + i * perImage })
+                for c in 0..<channels {
+                    maxPoolPlane(image + c * g.planeSize, g, into: pooled + c * g.positions, argmax: argmax.map { $0 + c * g.positions })
+                }
+                guard afterReLU, let argmax else { return }
+                for k in 0..<perImage where !(pooled[k] > 0) { argmax[k] = -1 }
+            }
+            guard isTraining else { return produce { pool($0, $1, argmax: nil) } }
+            // Every index is written as its image is pooled.
+            indices = [Int32](unsafeUninitializedCapacity: n * perImage) { indices, count in
+                produce { pool($0, $1, argmax: indices.baseAddress!) }
+                count = n * perImage
+            }
+        }
+        (argmax, geometry, inputShape) = isTraining ? (indices, g, [n, channels, height, width]) : ([], nil, [])
+        return out
+    }
+
+    /// Backward of `forward(images:…)`, image by image for the layer before: `consume` gets
+    /// `gradient(i, into)`, which writes image i's ∂L/∂input (C, H, W) from `dout`, to call from any thread.
+    mutating func backward(_ dout: Tensor<Scalar>,
+                           images consume: (_ gradient: (_ image: Int, _ into: UnsafeMutablePointer<Scalar>) -> Void) -> Void) {
+        guard let g = geometry else { preconditionFailure("Pooling.backward needs a training forward before it") }
+        let n = inputShape[0], perImage = g.channels * g.positions
+        precondition(dout.shape == [n, g.channels, g.outputHeight, g.outputWidth],
+                     "Pooling.backward: dout \(dout.shape) for output (\(n), \(g.channels), \(g.outputHeight), \(g.outputWidth))")
+        dout.withUnsafeBufferPointer { d in
+            argmax.withUnsafeBufferPointer { indices in
+                let (d, indices) = (d.baseAddress!, indices.baseAddress!)
+                consume { i, dx in
+                    for c in 0..<g.channels {
+                        let o = i * perImage + c * g.positions
+                        scatterMaxPlane(d + o, indices + o, g, into: dx + c * g.planeSize)
+                    }
+                }
+            }
+        }
+    }
+
     public var spec: LayerSpec { .maxPooling(poolHeight: poolHeight, poolWidth: poolWidth, stride: stride, pad: pad) }
 }
 
@@ -88,17 +142,24 @@ private func forEachPlane(_ planes: Int, values: Int, _ body: (Int) -> Void) {
 private func maxPool<S: TensorScalar>(_ x: UnsafePointer<S>, _ g: WindowGeometry, planes: Int,
                                       into out: UnsafeMutablePointer<S>, argmax: UnsafeMutablePointer<Int32>?) {
     forEachPlane(planes, values: planes * g.planeSize) { plane in
-        let source = x + plane * g.planeSize, o = plane * g.positions
-        if g.pad == 0 && g.windowHeight == 2 && g.windowWidth == 2 && g.stride == 2 {
-            maxPool2x2(source, g, into: out + o, argmax: argmax.map { $0 + o })
-            return
-        }
-        for oy in 0..<g.outputHeight {
-            for ox in 0..<g.outputWidth {
-                let (value, index) = g.pad == 0 ? windowMaximumInside(source, g, oy: oy, ox: ox) : windowMaximum(source, g, oy: oy, ox: ox)
-                out[o + oy * g.outputWidth + ox] = value
-                argmax?[o + oy * g.outputWidth + ox] = index
-            }
+        let o = plane * g.positions
+        maxPoolPlane(x + plane * g.planeSize, g, into: out + o, argmax: argmax.map { $0 + o })
+    }
+}
+
+/// One plane's maxima (OH, OW) and, when `argmax` is given, their indices.
+@inline(__always)
+private func maxPoolPlane<S: TensorScalar>(_ source: UnsafePointer<S>, _ g: WindowGeometry,
+                                           into out: UnsafeMutablePointer<S>, argmax: UnsafeMutablePointer<Int32>?) {
+    if g.pad == 0 && g.windowHeight == 2 && g.windowWidth == 2 && g.stride == 2 {
+        maxPool2x2(source, g, into: out, argmax: argmax)
+        return
+    }
+    for oy in 0..<g.outputHeight {
+        for ox in 0..<g.outputWidth {
+            let (value, index) = g.pad == 0 ? windowMaximumInside(source, g, oy: oy, ox: ox) : windowMaximum(source, g, oy: oy, ox: ox)
+            out[oy * g.outputWidth + ox] = value
+            argmax?[oy * g.outputWidth + ox] = index
         }
     }
 }
@@ -207,8 +268,15 @@ private func windowMaximum<S: TensorScalar>(_ plane: UnsafePointer<S>, _ g: Wind
 private func scatterMax<S: TensorScalar>(_ dout: UnsafePointer<S>, _ argmax: UnsafePointer<Int32>, _ g: WindowGeometry,
                                          planes: Int, into dx: UnsafeMutablePointer<S>) {
     forEachPlane(planes, values: planes * g.planeSize) { plane in
-        let target = dx + plane * g.planeSize, o = plane * g.positions
-        target.update(repeating: 0, count: g.planeSize)
-        for k in 0..<g.positions where argmax[o + k] >= 0 { target[Int(argmax[o + k])] += dout[o + k] }
+        let o = plane * g.positions
+        scatterMaxPlane(dout + o, argmax + o, g, into: dx + plane * g.planeSize)
     }
+}
+
+/// One plane's dx (H, W) from its dout (OH, OW) and indices.
+@inline(__always)
+private func scatterMaxPlane<S: TensorScalar>(_ dout: UnsafePointer<S>, _ argmax: UnsafePointer<Int32>, _ g: WindowGeometry,
+                                              into dx: UnsafeMutablePointer<S>) {
+    dx.update(repeating: 0, count: g.planeSize)
+    for k in 0..<g.positions where argmax[k] >= 0 { dx[Int(argmax[k])] += dout[k] }
 }

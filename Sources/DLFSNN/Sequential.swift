@@ -94,7 +94,12 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         // Each output handed over whole, so an activation can work in place.
         var l = 0
         while l < layers.count {
-            if l + 1 < layers.count, var activation = layers[l + 1] as? any FusableActivation<Scalar> {
+            if isConvolutionReLUPooling(at: l) {
+                var (convolution, pooling) = takeConvolutionAndPooling(at: l)
+                y = convolution.forward(consume y, isTraining: isTraining, thenReLUAndPooling: &pooling)
+                (layers[l], layers[l + 2]) = (convolution, pooling)
+                l += 3
+            } else if l + 1 < layers.count, var activation = layers[l + 1] as? any FusableActivation<Scalar> {
                 // The activation runs inside the layer before (on each block of a product while it is in cache).
                 // That layer is called where it is: a copy would share its workspaces, and they would not be reused.
                 y = layers[l].forward(consume y, isTraining: isTraining, then: activation.apply)
@@ -107,6 +112,20 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
             }
         }
         return y
+    }
+
+    /// Whether layers l, l + 1 and l + 2 are a convolution, a ReLU and max pooling, which `forward` and
+    /// backward run together, image by image (`Convolution.forward(_:isTraining:thenReLUAndPooling:)`).
+    private func isConvolutionReLUPooling(at l: Int) -> Bool {
+        l + 2 < layers.count && layers[l] is Convolution<Scalar> && layers[l + 1] is ReLU<Scalar> && layers[l + 2] is Pooling<Scalar>
+    }
+
+    /// The convolution at l and the pooling at l + 2, for the caller to put back; the convolution's place holds
+    /// an `Identity` meanwhile, so that its workspaces are referenced once and can be reused.
+    private mutating func takeConvolutionAndPooling(at l: Int) -> (Convolution<Scalar>, Pooling<Scalar>) {
+        let taken = (layers[l] as! Convolution<Scalar>, layers[l + 2] as! Pooling<Scalar>)
+        layers[l] = Identity<Scalar>()
+        return taken
     }
 
     /// Scores in inference mode, as the book's `predict`.
@@ -149,7 +168,12 @@ public struct Sequential<Scalar: TensorScalar>: Sendable {
         var l = layers.count - 1
         while l >= 0 {
             let dx: Tensor<Scalar>?
-            if l > 0, let activation = layers[l] as? any FusableActivation<Scalar> {
+            if l >= 2, isConvolutionReLUPooling(at: l - 2) {
+                var (convolution, pooling) = takeConvolutionAndPooling(at: l - 2)
+                dx = convolution.backward(dout, throughReLUAndPooling: &pooling, needsInputGradient: l > 2)
+                (layers[l - 2], layers[l]) = (convolution, pooling)
+                l -= 3
+            } else if l > 0, let activation = layers[l] as? any FusableActivation<Scalar> {
                 dx = layers[l - 1].backward(dout, through: activation.gradientMap(), needsInputGradient: l > 1)
                 l -= 2
             } else {

@@ -104,6 +104,49 @@ struct ConvolutionTests {
         #expect(results[0] == results[1])
     }
 
+    /// (input, pool window, stride, pad): the 2×2 window of both nets (Float rows of 12 and 14 outputs go eight at a
+    /// time), overlapping windows (a conv output element can be the maximum of several) and padded ones.
+    static let fusedPoolings: [([Int], (Int, Int), Int, Int)] = [
+        ([3, 2, 26, 26], (2, 2), 2, 0), ([2, 2, 30, 30], (2, 2), 2, 0), ([3, 2, 9, 8], (3, 3), 1, 1),
+        ([2, 3, 8, 9], (2, 3), 2, 1),
+    ]
+
+    /// `Sequential` runs a convolution, a ReLU and max pooling together, image by image, with the ReLU's mask folded
+    /// into the pooling's indices. The biases are shifted down so that many windows hold no positive value.
+    @Test("Convolution, ReLU and pooling run image by image give the same bits as the three layers one after another",
+          arguments: fusedPoolings)
+    func convolutionReLUPooling(_ input: [Int], _ window: (Int, Int), _ stride: Int, _ pad: Int) {
+        func check<S: TensorScalar>(_: S.Type, threads: Int) {
+            var rng = SeededGenerator(seed: UInt64(input.reduce(0, +) + stride * 7 + pad))
+            let x = Tensor<S>.randomUniform(input, in: -1..<1, using: &rng)
+            var conv = Convolution<S>(filters: 4, channels: input[1], filterHeight: 3, filterWidth: 3, stride: 1, pad: 0,
+                                      weightInit: .he, using: &rng)
+            conv.b = Tensor(shape: [4], scalars: [-0.6, -0.3, 0, 0.2])
+            let pooling = Pooling<S>(poolHeight: window.0, poolWidth: window.1, stride: stride, pad: pad)
+            ComputeThreads.withLimit(threads) {
+                var (c, relu, p) = (conv, ReLU<S>(), pooling)
+                let expected = p.forward(relu.forward(c.forward(x, isTraining: true), isTraining: true), isTraining: true)
+                let dout = Tensor<S>.randomUniform(expected.shape, in: -1..<1, using: &rng)
+                let expectedDx = c.backward(relu.backward(p.backward(dout)))
+                var (fused, fusedPooling) = (conv, pooling)
+                let out = fused.forward(x, isTraining: true, thenReLUAndPooling: &fusedPooling)
+                #expect(out == expected, "\(S.self) out, \(threads) threads")
+                let dx = fused.backward(dout, throughReLUAndPooling: &fusedPooling, needsInputGradient: true)
+                #expect(dx == expectedDx, "\(S.self) dx, \(threads) threads")
+                #expect(fused.dW == c.dW && fused.db == c.db, "\(S.self) dW and db, \(threads) threads")
+                _ = fused.forward(x, isTraining: true, thenReLUAndPooling: &fusedPooling)
+                #expect(fused.backward(dout, throughReLUAndPooling: &fusedPooling, needsInputGradient: false) == nil)
+                #expect(fused.dW == c.dW && fused.db == c.db, "\(S.self) dW and db without dx")
+                var inference = (conv, pooling)
+                #expect(inference.0.forward(x, isTraining: false, thenReLUAndPooling: &inference.1) == expected)
+            }
+        }
+        for threads in [1, 2] {
+            check(Float.self, threads: threads)
+            check(Double.self, threads: threads)
+        }
+    }
+
     @Test("Layer specs: conv FN C FH FW stride S pad P and max-pool PH PW stride S pad P, parsed back and built")
     func specs() {
         let conv = LayerSpec.convolution(filters: 30, channels: 1, filterHeight: 5, filterWidth: 5, stride: 1, pad: 0)
