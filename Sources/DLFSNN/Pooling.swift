@@ -91,7 +91,8 @@ public struct Pooling<Scalar: TensorScalar>: Layer {
                     maxPoolPlane(image + c * g.planeSize, g, into: pooled + c * g.positions, argmax: argmax.map { $0 + c * g.positions })
                 }
                 guard afterReLU, let argmax else { return }
-                for k in 0..<perImage where !(pooled[k] > 0) { argmax[k] = -1 }
+                // Every index stored, selected or not: a conditional store compiles to masked stores, slow on some CPUs.
+                for k in 0..<perImage { argmax[k] = pooled[k] > 0 ? argmax[k] : -1 }
             }
             guard isTraining else { return produce { pool($0, $1, argmax: nil) } }
             // Every index is written as its image is pooled.
