@@ -3,12 +3,15 @@ import Testing
 @testable import DLFSCore
 
 /// The one writer: never replaces what is not a regular file, keeps permissions, takes names up to 255 bytes.
-struct AtomicFileTests {
+/// A class, so that each test's scratch directory is removed when the test ends.
+final class AtomicFileTests {
     let directory: String = {
         let path = NSTemporaryDirectory() + "dlfs-atomic-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }()
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     @Test("A FIFO or a link to a character device is refused and left as it was")
     func nonRegularTargets() throws {
