@@ -90,7 +90,7 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                                  thenReLUAndPooling pooling: inout Pooling<Scalar>) -> Tensor<Scalar> {
         let g = checkedGeometry(x)
         let out = pooling.forward(images: x.shape[0], channels: filters, height: g.outputHeight, width: g.outputWidth,
-                                  isTraining: isTraining, afterReLU: true) { pool in
+                                  isTraining: isTraining) { pool in
             convolveImages(x, g, epilogue: { ReLUFunction.apply($0, count: $1) }, into: nil, then: pool)
         }
         (input, geometry) = isTraining ? (x, g) : (nil, nil)
@@ -142,23 +142,28 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     /// whose partial sums are then added in order (so the bits do not depend on the thread count); and dx from
     /// dcolᵀᵢ = Wᵀ · doutᵢ, written over colᵀᵢ while it is in cache.
     public mutating func backward(_ dout: Tensor<Scalar>, needsInputGradient: Bool) -> Tensor<Scalar>? {
-        checkGradient(dout)
-        let size = dout.count / Swift.max(dout.shape[0], 1)
-        return dout.withUnsafeBufferPointer { d in
-            let d = d.baseAddress!
-            return backward(needsInputGradient: needsInputGradient, mapsIntoBuffer: false) { i, _ in d + i * size }
-        }
+        backward(dout, activation: nil, needsInputGradient: needsInputGradient)
     }
 
     /// Backward with the activation that followed: each image's part of `dout` is mapped through it as the
     /// image comes, into a buffer that stays in cache, so the activation's gradient is never written whole.
     public mutating func backward(_ dout: Tensor<Scalar>, through activation: ActivationGradient<Scalar>,
                                   needsInputGradient: Bool) -> Tensor<Scalar>? {
-        checkGradient(dout)
+        withoutActuallyEscaping(activation) { backward(dout, activation: $0, needsInputGradient: needsInputGradient) }
+    }
+
+    /// Backward from ∂L/∂out, each image's part read in place or, with an activation, mapped through it.
+    private mutating func backward(_ dout: Tensor<Scalar>, activation: ActivationGradient<Scalar>?,
+                                   needsInputGradient: Bool) -> Tensor<Scalar>? {
+        if let g = geometry, let n = input?.shape[0] {
+            precondition(dout.shape == [n, filters, g.outputHeight, g.outputWidth],
+                         "Convolution.backward: dout \(dout.shape) for output (\(n), \(filters), \(g.outputHeight), \(g.outputWidth))")
+        }
         let size = dout.count / Swift.max(dout.shape[0], 1)
         return dout.withUnsafeBufferPointer { d in
             let d = d.baseAddress!
-            return backward(needsInputGradient: needsInputGradient, mapsIntoBuffer: true) { i, buffer in
+            return backward(needsInputGradient: needsInputGradient, mapsIntoBuffer: activation != nil) { i, buffer in
+                guard let activation else { return d + i * size }
                 activation(d, i * size..<(i + 1) * size, buffer)
                 return UnsafePointer(buffer)
             }
@@ -177,15 +182,6 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
             }
         }
         return dx
-    }
-
-    /// Traps unless `dout` has the shape of the last training forward's output.
-    private func checkGradient(_ dout: Tensor<Scalar>) {
-        guard let g = geometry, let n = input?.shape[0] else {
-            preconditionFailure("Convolution.backward needs a training forward before it, one per backward")
-        }
-        precondition(dout.shape == [n, filters, g.outputHeight, g.outputWidth],
-                     "Convolution.backward: dout \(dout.shape) for output (\(n), \(filters), \(g.outputHeight), \(g.outputWidth))")
     }
 
     /// Backward with `imageGradient(i, buffer)` giving image i's ∂L/∂out (FN, OH·OW), written into `buffer` (FN·OH·OW

@@ -74,10 +74,10 @@ public struct Pooling<Scalar: TensorScalar>: Layer {
     /// Forward over a batch of `n` images (`channels`, `height`, `width`) that the layer before makes one at a
     /// time (`Convolution.forward(_:isTraining:thenReLUAndPooling:)`), so that each is pooled while it is in
     /// cache and never written whole: `produce` gets `pool(i, image)`, to call once for every image, from any
-    /// thread. With `afterReLU` the images are a ReLU's outputs and the kept indices carry the ReLU's backward
-    /// pass too: a window whose maximum is not positive passes no gradient (index −1), as ReLU's mask, taken
-    /// at that maximum, would stop it.
-    mutating func forward(images n: Int, channels: Int, height: Int, width: Int, isTraining: Bool, afterReLU: Bool,
+    /// thread. The images are a ReLU's outputs, and the kept indices carry the ReLU's backward pass too: a
+    /// window whose maximum is not positive passes no gradient (index −1), as ReLU's mask, taken at that
+    /// maximum, would stop it.
+    mutating func forward(images n: Int, channels: Int, height: Int, width: Int, isTraining: Bool,
                           produce: (_ pool: (_ image: Int, _ values: UnsafePointer<Scalar>) -> Void) -> Void) -> Tensor<Scalar> {
         let g = geometry(channels: channels, height: height, width: width)
         precondition(g.planeSize <= Int(Int32.max), "Pooling: planes of \(g.planeSize) values are too large")
@@ -90,7 +90,7 @@ public struct Pooling<Scalar: TensorScalar>: Layer {
                 for c in 0..<channels {
                     maxPoolPlane(image + c * g.planeSize, g, into: pooled + c * g.positions, argmax: argmax.map { $0 + c * g.positions })
                 }
-                guard afterReLU, let argmax else { return }
+                guard let argmax else { return }
                 // Every index stored, selected or not: a conditional store compiles to masked stores, slow on some CPUs.
                 for k in 0..<perImage { argmax[k] = pooled[k] > 0 ? argmax[k] : -1 }
             }
