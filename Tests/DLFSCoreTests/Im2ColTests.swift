@@ -33,14 +33,16 @@ struct Im2ColTests {
     @Test("The fast im2col and col2im agree with the book's, on one thread and several, in Double and Float",
           arguments: [(2, 3, 5, 6, 3, 2, 1, 0), (1, 2, 7, 5, 3, 3, 2, 1), (8, 4, 24, 24, 3, 3, 1, 1), (3, 2, 9, 11, 4, 3, 3, 2),
                       (6, 5, 17, 15, 5, 5, 2, 2), (2, 1, 6, 6, 2, 2, 2, 0), (2, 2, 10, 10, 5, 5, 1, 2), (2, 3, 3, 3, 7, 7, 1, 3),
-                      (2, 2, 8, 9, 3, 2, 1, 2), (2, 3, 8, 8, 3, 3, 1, 1), (1, 2, 14, 14, 3, 3, 1, 2), (2, 1, 20, 19, 2, 3, 1, 0)])
+                      (2, 2, 8, 9, 3, 2, 1, 2), (2, 3, 8, 8, 3, 3, 1, 1), (1, 2, 14, 14, 3, 3, 1, 2), (2, 1, 20, 19, 2, 3, 1, 0),
+                      (1, 2, 5, 35, 3, 3, 1, 0)])
     func fastIm2Col(_ sizes: (Int, Int, Int, Int, Int, Int, Int, Int)) {
         Self.fastIm2Col(sizes, Double.self)
         Self.fastIm2Col(sizes, Float.self)
     }
 
-    /// The shapes' runs (input rows and output rows, 3 to 24 values) fall short of, on and between multiples
-    /// of the 4 and 8 lanes of a half vector of Double and Float, so every way of copying and adding is taken.
+    /// The shapes' runs (input rows and output rows, 3 to 35 values) fall short of, on and between multiples
+    /// of the lanes of a half vector and a vector (4 and 8 for Double, 8 and 16 for Float), so every way of
+    /// copying and adding is taken.
     static func fastIm2Col<S: TensorScalar>(_ sizes: (Int, Int, Int, Int, Int, Int, Int, Int), _: S.Type) {
         let (n, c, h, w, fh, fw, stride, pad) = sizes
         let g = WindowGeometry(channels: c, height: h, width: w, windowHeight: fh, windowWidth: fw, stride: stride, pad: pad)

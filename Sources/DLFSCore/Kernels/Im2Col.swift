@@ -152,14 +152,20 @@ public func im2colTransposed<S: TensorScalar>(_ x: UnsafePointer<S>, batch n: In
         for y in 0..<g.height {
             copyRun(input + y * g.width, into: canvas + (y + g.pad) * canvasWidth + g.pad, count: g.width)
         }
+        let (rows, width, stride) = (g.outputHeight, g.outputWidth, g.stride)
         forEachWindowRun(plane, n * g.positions, g, canvas) { (run: Int, tap: UnsafeMutablePointer<S>) in
-            for oy in 0..<g.outputHeight {
-                let source = tap + oy * g.stride * canvasWidth, target = col + run + oy * g.outputWidth
-                if g.stride == 1 {
-                    copyRun(source, into: target, count: g.outputWidth)
+            // The pointers step by wrapping adds: this loop is most of an im2col, and checked index arithmetic
+            // for each run of a few dozen values was a large part of its time.
+            var (source, target) = (UnsafePointer(tap), col + run)
+            let step = stride &* canvasWidth
+            for _ in 0..<rows {
+                if stride == 1 {
+                    copyRun(source, into: target, count: width)
                 } else {
-                    for ox in 0..<g.outputWidth { target[ox] = source[ox * g.stride] }
+                    for ox in 0..<width { target[ox] = source[ox &* stride] }
                 }
+                source = source.advanced(by: step)
+                target = target.advanced(by: width)
             }
         }
     }
@@ -229,24 +235,32 @@ private func forEachWindowRun<S: TensorScalar>(
     }
 }
 
-/// to[0..<count] = from[0..<count], in moves of one `HalfVector`: the runs are a few dozen values, too
-/// short for a call of `memcpy` to pay. A count that is not a multiple ends with a move that overlaps the
-/// one before it, which copies some values twice and changes nothing.
+/// to[0..<count] = from[0..<count], in moves of one `Vector`, or one `HalfVector` for runs shorter than a
+/// `Vector`: the runs are a few dozen values, too short for a call of `memcpy` to pay. A count that is not a
+/// multiple ends with a move that overlaps the one before it, which copies some values twice and changes nothing.
 @inline(__always)
 private func copyRun<S: TensorScalar>(_ from: UnsafePointer<S>, into to: UnsafeMutablePointer<S>, count: Int) {
-    typealias V = S.HalfVector
-    let width = V.scalarCount, size = MemoryLayout<S>.stride
-    guard count >= width else {
+    if count >= S.Vector.scalarCount {
+        copyRun(from, into: to, count: count, by: S.Vector.self)
+    } else if count >= S.HalfVector.scalarCount {
+        copyRun(from, into: to, count: count, by: S.HalfVector.self)
+    } else {
         for i in 0..<count { to[i] = from[i] }
-        return
     }
+}
+
+/// `copyRun` in moves of V, count ≥ V's width.
+@inline(__always)
+private func copyRun<S: TensorScalar, V: SIMD>(_ from: UnsafePointer<S>, into to: UnsafeMutablePointer<S>, count: Int,
+                                              by _: V.Type) where V.Scalar == S {
+    let width = V.scalarCount, size = MemoryLayout<S>.stride
     let (source, target) = (UnsafeRawPointer(from), UnsafeMutableRawPointer(to))
-    var i = 0
-    while i + width < count {
-        target.storeBytes(of: source.loadUnaligned(fromByteOffset: i * size, as: V.self), toByteOffset: i * size, as: V.self)
-        i += width
+    var offset = 0
+    let last = (count &- width) &* size
+    while offset < last {
+        target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: V.self), toByteOffset: offset, as: V.self)
+        offset &+= width &* size
     }
-    let last = (count - width) * size
     target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: V.self), toByteOffset: last, as: V.self)
 }
 
