@@ -76,6 +76,42 @@ struct ConvolutionTests {
         #expect(inference.forward(x.converted(to: Float.self), isTraining: false) == out)
     }
 
+    /// 2×2 windows of stride 2 write dx window by window, without zeroing it first: every element must still be
+    /// written, the rows and columns past the last window included. The layer runs twice, so the second dx may
+    /// land in memory the first one left full of gradients. Values with ties check the first largest is chosen.
+    @Test("2×2 pooling's dx is each window's gradient at its first maximum and zero everywhere else, odd sizes included",
+          arguments: [(7, 9), (6, 8), (5, 17), (9, 4)])
+    func pooling2x2Gradient(height: Int, width: Int) {
+        func check<S: TensorScalar>(_: S.Type) {
+            let shape = [2, 3, height, width], (oh, ow) = (height / 2, width / 2)
+            var rng = SeededGenerator(seed: UInt64(height * 100 + width))
+            var layer = Pooling<S>(poolHeight: 2, poolWidth: 2)
+            _ = layer.forward(Tensor<S>.randomUniform(shape, in: -1..<1, using: &rng), isTraining: true)
+            _ = layer.backward(Tensor<S>.randomUniform([2, 3, oh, ow], in: 1..<2, using: &rng))
+            let x = Tensor<S>(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in S(Int(rng.next() % 4)) })
+            let dout = Tensor<S>.randomUniform([2, 3, oh, ow], in: 1..<2, using: &rng)
+            _ = layer.forward(x, isTraining: true)
+            let dx = layer.backward(dout)
+            var expected = Tensor<S>.zeros(shape)
+            for n in 0..<2 {
+                for c in 0..<3 {
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            var (y, xx) = (2 * oy, 2 * ox)
+                            for (dy, dx) in [(0, 1), (1, 0), (1, 1)] where x[n, c, 2 * oy + dy, 2 * ox + dx] > x[n, c, y, xx] {
+                                (y, xx) = (2 * oy + dy, 2 * ox + dx)
+                            }
+                            expected[n, c, y, xx] = dout[n, c, oy, ox]
+                        }
+                    }
+                }
+            }
+            #expect(dx == expected, "\(S.self), \(height)×\(width)")
+        }
+        check(Float.self)
+        check(Double.self)
+    }
+
     @Test("Pooling with padding takes the padding as zeros, as the book's im2col pads")
     func paddedPooling() {
         var layer = Pooling<Double>(poolHeight: 2, poolWidth: 2, stride: 2, pad: 1)
