@@ -17,15 +17,16 @@ struct BenchGEMM: ParsableCommand {
     @Option(parsing: .unconditional, help: "FMA pipes per core, for the peak figure (2 on Zen 4 and Skylake; 1 to 16).")
     var fmaPipes = 2
 
-    @Option(parsing: .unconditional, help: "FP32 lanes per FMA (8 for AVX2, 16 for AVX-512; 1 to 64).")
-    var lanes = 8
+    @Option(parsing: .unconditional,
+            help: "FP32 lanes per FMA (8 for AVX2, 16 for AVX-512; 1 to 64; default: those of the kernels as built).")
+    var lanes: Int?
 
     @Option(parsing: .unconditional, help: "The clock the cores sustain under load, in GHz (3.6 on this project's EPYC machine; 0.1 to 10).")
     var clockGHz = 3.6
 
     func validate() throws {
         try requireCount(fmaPipes, "--fma-pipes", atMost: 16)
-        try requireCount(lanes, "--lanes", atMost: 64)
+        if let lanes { try requireCount(lanes, "--lanes", atMost: 64) }
         try requireNumber(clockGHz, "--clock-g-hz", in: 0.1...10)
     }
 
@@ -49,6 +50,7 @@ struct BenchGEMM: ParsableCommand {
     }
 
     private func run<S: TensorScalar>(_: S.Type) throws {
+        let lanes = lanes ?? KernelTarget.floatLanes
         let float32Peak = Double(fmaPipes * lanes * 2) * clockGHz
         // Peak for this element type: half the lanes for Double.
         let peak = float32Peak * Double(MemoryLayout<Float>.size) / Double(MemoryLayout<S>.size)

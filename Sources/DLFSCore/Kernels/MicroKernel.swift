@@ -71,6 +71,21 @@ func microKernel<S: TensorScalar>(
     if vectors > 2 { write((c02, c12, c22, c32, c42, c52), 2) }
 }
 
+/// What the kernels were compiled for, for figures that compare a speed with the machine's peak.
+public enum KernelTarget {
+    /// Float lanes of one vector multiply-add in the kernels as built: 16 where the manifest found AVX-512,
+    /// 4 on ARM's NEON, else 8 (AVX2's).
+    public static var floatLanes: Int {
+        #if AVX512
+        16
+        #elseif arch(arm64)
+        4
+        #else
+        8
+        #endif
+    }
+}
+
 /// How many slivers a micro-tile spans. `AVX512` is defined by the package manifest when the kernels are
 /// compiled for a CPU that has it; elsewhere (AVX2's 16 registers, NEON's 32 of a quarter the width) three
 /// slivers' accumulators would not fit the register file.
