@@ -129,6 +129,12 @@ public struct Pooling<Scalar: TensorScalar>: Layer {
     public var spec: LayerSpec { .maxPooling(poolHeight: poolHeight, poolWidth: poolWidth, stride: stride, pad: pad) }
 }
 
+private extension WindowGeometry {
+    /// 2×2 windows of stride 2 without padding, the book's pooling: they tile the plane without overlapping,
+    /// which the fast paths of forward and backward both rely on.
+    var isTwoByTwoTiling: Bool { pad == 0 && windowHeight == 2 && windowWidth == 2 && stride == 2 }
+}
+
 /// Shares `planes` (n, c) planes among the threads when there are enough values to pay for waking them.
 @inline(__always)
 private func forEachPlane(_ planes: Int, values: Int, _ body: (Int) -> Void) {
@@ -152,7 +158,7 @@ private func maxPool<S: TensorScalar>(_ x: UnsafePointer<S>, _ g: WindowGeometry
 @inline(__always)
 private func maxPoolPlane<S: TensorScalar>(_ source: UnsafePointer<S>, _ g: WindowGeometry,
                                            into out: UnsafeMutablePointer<S>, argmax: UnsafeMutablePointer<Int32>?) {
-    if g.pad == 0 && g.windowHeight == 2 && g.windowWidth == 2 && g.stride == 2 {
+    if g.isTwoByTwoTiling {
         maxPool2x2(source, g, into: out, argmax: argmax)
         return
     }
@@ -278,7 +284,7 @@ private func scatterMax<S: TensorScalar>(_ dout: UnsafePointer<S>, _ argmax: Uns
 @inline(__always)
 private func scatterMaxPlane<S: TensorScalar>(_ dout: UnsafePointer<S>, _ argmax: UnsafePointer<Int32>, _ g: WindowGeometry,
                                               into dx: UnsafeMutablePointer<S>) {
-    if g.pad == 0 && g.windowHeight == 2 && g.windowWidth == 2 && g.stride == 2 {
+    if g.isTwoByTwoTiling {
         scatterMax2x2(dout, argmax, g, into: dx)
         return
     }

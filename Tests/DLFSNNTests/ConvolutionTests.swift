@@ -98,8 +98,8 @@ struct ConvolutionTests {
                     for oy in 0..<oh {
                         for ox in 0..<ow {
                             var (y, xx) = (2 * oy, 2 * ox)
-                            for (dy, dx) in [(0, 1), (1, 0), (1, 1)] where x[n, c, 2 * oy + dy, 2 * ox + dx] > x[n, c, y, xx] {
-                                (y, xx) = (2 * oy + dy, 2 * ox + dx)
+                            for (down, right) in [(0, 1), (1, 0), (1, 1)] where x[n, c, 2 * oy + down, 2 * ox + right] > x[n, c, y, xx] {
+                                (y, xx) = (2 * oy + down, 2 * ox + right)
                             }
                             expected[n, c, y, xx] = dout[n, c, oy, ox]
                         }

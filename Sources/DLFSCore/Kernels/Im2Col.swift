@@ -154,8 +154,8 @@ public func im2colTransposed<S: TensorScalar>(_ x: UnsafePointer<S>, batch n: In
         }
         let (rows, width, stride) = (g.outputHeight, g.outputWidth, g.stride)
         forEachWindowRun(plane, n * g.positions, g, canvas) { (run: Int, tap: UnsafeMutablePointer<S>) in
-            // The pointers step by wrapping adds: this loop is most of an im2col, and checked index arithmetic
-            // for each run of a few dozen values was a large part of its time.
+            // The pointers step by wrapping adds, so that no overflow check sits beside each run of a few dozen
+            // values: this loop is most of an im2col.
             var (source, target) = (UnsafePointer(tap), col + run)
             let step = stride &* canvasWidth
             for _ in 0..<rows {
