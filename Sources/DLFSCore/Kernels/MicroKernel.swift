@@ -1,4 +1,4 @@
-/// The register-blocked heart of GEMM: a (MR × `vectors`·NR) tile of C from MR rows of A and `vectors`
+/// The register-blocked heart of GEMM: a (MR × `Width`·NR) tile of C from MR rows of A and `Width`
 /// adjacent NR-column slivers of packed B, NR being one `S.Vector` (16 floats or 8 doubles).
 ///
 /// Six rows of one vector each are 12 AVX2 registers (or 6 AVX-512 registers) of accumulators, two for B
@@ -18,13 +18,12 @@
 /// - rows, columns: how much of the tile is inside C. Rows past `rows` read row `rows - 1` again (never
 ///   past the end of A) and are dropped; edges write through a scratch tile.
 @inline(__always)
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func microKernel<S: TensorScalar>(
-    vectors: Int, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
+func microKernel<S: TensorScalar, Width: TileWidth>(
+    _: Width.Type, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
     bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
 ) {
     typealias V = S.Vector
+    let vectors = Width.slivers
     var c00 = V(), c10 = V(), c20 = V(), c30 = V(), c40 = V(), c50 = V()
     var c01 = V(), c11 = V(), c21 = V(), c31 = V(), c41 = V(), c51 = V()
     var c02 = V(), c12 = V(), c22 = V(), c32 = V(), c42 = V(), c52 = V()
@@ -42,7 +41,7 @@ func microKernel<S: TensorScalar>(
         let u = b0.loadUnaligned(fromByteOffset: bOffset, as: V.self)
         let v = vectors > 1 ? b1.loadUnaligned(fromByteOffset: bOffset, as: V.self) : V()
         let w = vectors > 2 ? b2.loadUnaligned(fromByteOffset: bOffset, as: V.self) : V()
-        // `vectors` is a constant where `MicroTile.run` calls this, so the unused sums compile away.
+        // `vectors` is a constant of each specialization, so the unused sums compile away.
         @inline(__always) func row(_ x: S, _ s0: inout V, _ s1: inout V, _ s2: inout V) {
             let xv = V(repeating: x)
             s0 = s0.addingProduct(xv, u)
@@ -126,21 +125,29 @@ enum MicroTile {
         let (rowStride, depthStride) = strides
         switch vectors {
         case 3 where maxVectors >= 3:
-            microKernel(vectors: 3, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+            microKernel(ThreeSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
                         bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         case 2 where maxVectors >= 2:
-            microKernel(vectors: 2, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+            microKernel(TwoSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
                         bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         default:
             precondition(vectors == 1, "micro-tile of \(vectors) slivers (at most \(maxVectors))")
-            microKernel(vectors: 1, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+            microKernel(OneSliver.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
                         bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         }
     }
 }
+
+/// A micro-tile's width in slivers, as a type: each width is then its own specialization of `microKernel`
+/// with the width a constant, even where the optimizer declines to inline it (as an `Int` argument, the
+/// out-of-line copy tested the width at every step of its loop).
+protocol TileWidth { static var slivers: Int { get } }
+enum OneSliver: TileWidth { static var slivers: Int { 1 } }
+enum TwoSlivers: TileWidth { static var slivers: Int { 2 } }
+enum ThreeSlivers: TileWidth { static var slivers: Int { 3 } }
 
 @inline(__always)
 private func store<V: SIMD>(_ v: V, _ c: UnsafeMutablePointer<V.Scalar>, _ accumulate: Bool)
