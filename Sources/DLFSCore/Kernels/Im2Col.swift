@@ -142,21 +142,31 @@ public func col2imTransposed<S: TensorScalar>(_ col: Tensor<S>, batch n: Int, _ 
 
 /// Writes colᵀ (C·FH·FW, N·OH·OW) of x (N, C, H, W) into `col`. Each (n, c) plane is first copied into the
 /// middle of a canvas with `pad` zeros around it; every window offset (fy, fx) is then OH runs of OW values
-/// read straight from the canvas, with no test for the border.
+/// read straight from the canvas, with no test for the border. With stride 1, window row fy > 0 reads the
+/// canvas rows that window row 0 read fy output rows further on, so all but its last fy runs are one copy of
+/// row (c, 0, fx)'s values: a long move in place of many short ones, each of which cost more than its bytes.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 public func im2colTransposed<S: TensorScalar>(_ x: UnsafePointer<S>, batch n: Int, _ g: WindowGeometry,
                                               into col: UnsafeMutablePointer<S>, threads: Int = ComputeThreads.count) {
+    let columns = n * g.positions
     forEachPlane(n, g, threads: threads) { (plane: Int, canvas: UnsafeMutablePointer<S>) in
         let (input, canvasWidth) = (x + plane * g.planeSize, g.paddedWidth)
         for y in 0..<g.height {
             copyRun(input + y * g.width, into: canvas + (y + g.pad) * canvasWidth + g.pad, count: g.width)
         }
-        let (rows, width, stride) = (g.outputHeight, g.outputWidth, g.stride)
-        forEachWindowRun(plane, n * g.positions, g, canvas) { (run: Int, tap: UnsafeMutablePointer<S>) in
+        let (height, width, stride) = (g.outputHeight, g.outputWidth, g.stride)
+        forEachWindowRun(plane, columns, g, canvas) { (run: Int, tap: UnsafeMutablePointer<S>, fy: Int) in
             // The pointers step by wrapping adds, so that no overflow check sits beside each run of a few dozen
             // values: this loop is most of an im2col.
-            var (source, target) = (UnsafePointer(tap), col + run)
+            var (source, target, rows) = (UnsafePointer(tap), col + run, height)
+            if stride == 1 && fy > 0 && fy < height {
+                let shared = (height - fy) * width, firstRow = col + run - fy * g.windowWidth * columns
+                copyRun(firstRow + fy * width, into: target, count: shared)
+                source = source.advanced(by: (height - fy) &* canvasWidth)
+                target = target.advanced(by: shared)
+                rows = fy
+            }
             let step = stride &* canvasWidth
             for _ in 0..<rows {
                 if stride == 1 {
@@ -180,7 +190,7 @@ public func col2imTransposed<S: TensorScalar>(_ col: UnsafePointer<S>, batch n: 
     forEachPlane(n, g, threads: threads) { (plane: Int, canvas: UnsafeMutablePointer<S>) in
         let canvasWidth = g.paddedWidth
         canvas.update(repeating: 0, count: g.paddedHeight * canvasWidth)
-        forEachWindowRun(plane, n * g.positions, g, canvas) { (run: Int, tap: UnsafeMutablePointer<S>) in
+        forEachWindowRun(plane, n * g.positions, g, canvas) { (run: Int, tap: UnsafeMutablePointer<S>, _) in
             for oy in 0..<g.outputHeight {
                 let source = col + run + oy * g.outputWidth, target = tap + oy * g.stride * canvasWidth
                 if g.stride == 1 {
@@ -218,19 +228,19 @@ private func forEachPlane<S: TensorScalar>(
     }
 }
 
-/// For each window offset (fy, fx) of plane n·C + c: `body(run, tap)`, where `run` is the offset in colᵀ
+/// For each window offset (fy, fx) of plane n·C + c, fy outermost: `body(run, tap, fy)`, where `run` is the offset in colᵀ
 /// (`columns` wide) of row (c, fy, fx)'s OH·OW values for image n, and `tap` the canvas at (fy, fx), where
 /// the window at position (0, 0) reads it.
 @inline(__always)
 private func forEachWindowRun<S: TensorScalar>(
     _ plane: Int, _ columns: Int, _ g: WindowGeometry, _ canvas: UnsafeMutablePointer<S>,
-    _ body: (_ run: Int, _ tap: UnsafeMutablePointer<S>) -> Void
+    _ body: (_ run: Int, _ tap: UnsafeMutablePointer<S>, _ fy: Int) -> Void
 ) {
     let (image, c) = (plane / g.channels, plane % g.channels)
     for fy in 0..<g.windowHeight {
         for fx in 0..<g.windowWidth {
             let row = (c * g.windowHeight + fy) * g.windowWidth + fx
-            body(row * columns + image * g.positions, canvas + fy * g.paddedWidth + fx)
+            body(row * columns + image * g.positions, canvas + fy * g.paddedWidth + fx, fy)
         }
     }
 }
