@@ -1,5 +1,6 @@
-/// The register-blocked heart of GEMM: a (MR × `Width`·NR) tile of C from MR rows of A and `Width`
-/// adjacent NR-column slivers of packed B, NR being one `S.Vector` (16 floats or 8 doubles).
+/// The register-blocked heart of GEMM: a (`Height` × `Width`·NR) tile of C from `Height` rows of A (MR,
+/// or fewer for C's last rows) and `Width` adjacent NR-column slivers of packed B, NR being one `S.Vector`
+/// (16 floats or 8 doubles).
 ///
 /// Six rows of one vector each are 12 AVX2 registers (or 6 AVX-512 registers) of accumulators, two for B
 /// and one broadcast of A. Six accumulators cannot hide the FMA latency (4 cycles, 2 pipes: 8 sums in
@@ -16,14 +17,15 @@
 ///   further: packed (NR and kc·NR), or B row-major in place (ldb and NR); c: tile origin in C with leading
 ///   dimension ldc.
 /// - rows, columns: how much of the tile is inside C. Rows past `rows` read row `rows - 1` again (never
-///   past the end of A) and are dropped; edges write through a scratch tile.
+///   past the end of A) and are dropped; edges write through a scratch tile. A tile of `Height` rows does the
+///   multiply-adds of those rows only, so that C's last rows (four of sixteen) cost four rows' work, not six.
 @inline(__always)
-func microKernel<S: TensorScalar, Width: TileWidth>(
-    _: Width.Type, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
+func microKernel<S: TensorScalar, Width: TileWidth, Height: TileHeight>(
+    _: Width.Type, _: Height.Type, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
     bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
 ) {
     typealias V = S.Vector
-    let vectors = Width.slivers
+    let (vectors, height) = (Width.slivers, Height.rows)
     var c00 = V(), c10 = V(), c20 = V(), c30 = V(), c40 = V(), c50 = V()
     var c01 = V(), c11 = V(), c21 = V(), c31 = V(), c41 = V(), c51 = V()
     var c02 = V(), c12 = V(), c22 = V(), c32 = V(), c42 = V(), c52 = V()
@@ -41,7 +43,7 @@ func microKernel<S: TensorScalar, Width: TileWidth>(
         let u = b0.loadUnaligned(fromByteOffset: bOffset, as: V.self)
         let v = vectors > 1 ? b1.loadUnaligned(fromByteOffset: bOffset, as: V.self) : V()
         let w = vectors > 2 ? b2.loadUnaligned(fromByteOffset: bOffset, as: V.self) : V()
-        // `vectors` is a constant of each specialization, so the unused sums compile away.
+        // `vectors` and `height` are constants of each specialization, so the unused sums compile away.
         @inline(__always) func row(_ x: S, _ s0: inout V, _ s1: inout V, _ s2: inout V) {
             let xv = V(repeating: x)
             s0 = s0.addingProduct(xv, u)
@@ -49,18 +51,18 @@ func microKernel<S: TensorScalar, Width: TileWidth>(
             if vectors > 2 { s2 = s2.addingProduct(xv, w) }
         }
         row(a0[offset], &c00, &c01, &c02); row(a1[offset], &c10, &c11, &c12)
-        row(a2[offset], &c20, &c21, &c22); row(a3[offset], &c30, &c31, &c32)
-        row(a4[offset], &c40, &c41, &c42); row(a5[offset], &c50, &c51, &c52)
+        if height > 2 { row(a2[offset], &c20, &c21, &c22); row(a3[offset], &c30, &c31, &c32) }
+        if height > 4 { row(a4[offset], &c40, &c41, &c42); row(a5[offset], &c50, &c51, &c52) }
         offset &+= depthStride
         bOffset &+= stride
     }
     let nr = V.scalarCount
     @inline(__always) func write(_ tile: (V, V, V, V, V, V), _ j: Int) {
         let out = c + j * nr, width = min(nr, columns - j * nr)
-        if rows == 6 && width == nr {
+        if rows == height && width == nr {
             store(tile.0, out, accumulate); store(tile.1, out + ldc, accumulate)
-            store(tile.2, out + 2 * ldc, accumulate); store(tile.3, out + 3 * ldc, accumulate)
-            store(tile.4, out + 4 * ldc, accumulate); store(tile.5, out + 5 * ldc, accumulate)
+            if height > 2 { store(tile.2, out + 2 * ldc, accumulate); store(tile.3, out + 3 * ldc, accumulate) }
+            if height > 4 { store(tile.4, out + 4 * ldc, accumulate); store(tile.5, out + 5 * ldc, accumulate) }
         } else {
             storeEdge(tile, out, ldc: ldc, rows: rows, columns: width, accumulate)
         }
@@ -125,16 +127,38 @@ enum MicroTile {
         let (rowStride, depthStride) = strides
         switch vectors {
         case 3 where maxVectors >= 3:
-            microKernel(ThreeSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+            run(ThreeSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+                bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns,
+                accumulate: accumulate)
+        case 2 where maxVectors >= 2:
+            run(TwoSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+                bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns,
+                accumulate: accumulate)
+        default:
+            precondition(vectors == 1, "micro-tile of \(vectors) slivers (at most \(maxVectors))")
+            run(OneSliver.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+                bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns,
+                accumulate: accumulate)
+        }
+    }
+
+    /// The kernel of `Width` for `rows` live rows, in the shortest tile that holds them.
+    @inline(__always)
+    private static func run<S: TensorScalar, Width: TileWidth>(
+        _ width: Width.Type, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
+        bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
+    ) {
+        switch rows {
+        case 5...:
+            microKernel(width, SixRowsHigh.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
                         bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
-        case 2 where maxVectors >= 2:
-            microKernel(TwoSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+        case 3, 4:
+            microKernel(width, FourRowsHigh.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
                         bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         default:
-            precondition(vectors == 1, "micro-tile of \(vectors) slivers (at most \(maxVectors))")
-            microKernel(OneSliver.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+            microKernel(width, TwoRowsHigh.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
                         bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         }
@@ -148,6 +172,13 @@ protocol TileWidth { static var slivers: Int { get } }
 enum OneSliver: TileWidth { static var slivers: Int { 1 } }
 enum TwoSlivers: TileWidth { static var slivers: Int { 2 } }
 enum ThreeSlivers: TileWidth { static var slivers: Int { 3 } }
+
+/// A micro-tile's height in rows of C, as a type for the same reason: six (MR), or four or two for the rows
+/// left below the last whole tile.
+protocol TileHeight { static var rows: Int { get } }
+enum TwoRowsHigh: TileHeight { static var rows: Int { 2 } }
+enum FourRowsHigh: TileHeight { static var rows: Int { 4 } }
+enum SixRowsHigh: TileHeight { static var rows: Int { 6 } }
 
 @inline(__always)
 private func store<V: SIMD>(_ v: V, _ c: UnsafeMutablePointer<V.Scalar>, _ accumulate: Bool)
