@@ -19,6 +19,9 @@ where Self.RawSignificand: FixedWidthInteger {
     static func sigmoid(_ x: Vector) -> Vector
     /// √x in every lane, exact, one instruction for the vector (Kernels/VectorMath.swift).
     static func squareRoot(_ x: Vector) -> Vector
+    /// The even lanes of a then those of b, and the odd lanes of a then those of b: one round of a
+    /// transpose in registers (Kernels/Packing.swift).
+    static func unzip(_ a: Vector, _ b: Vector) -> (even: Vector, odd: Vector)
 }
 
 extension Float: TensorScalar {

@@ -129,10 +129,20 @@ func packB<S: TensorScalar>(
     var out = dst
     for s in stride(from: 0, to: nc, by: nr) {
         let live = min(nr, nc - s)
-        // B is stored (n, k): column j of op(B) is row j of storage. NR depths at a time, so the NR lines
-        // written stay in L1 while every column's run is spread over them (a column's whole run at a time
-        // wrote one value to each line of the sliver, kc lines apart from L1's point of view).
-        for pBlock in stride(from: 0, to: kc, by: nr) {
+        // B is stored (n, k): column j of op(B) is row j of storage. A whole sliver's NR × NR blocks are
+        // transposed in registers; the rest NR depths at a time, so the NR lines written stay in L1 while every
+        // column's run is spread over them (a column's whole run at a time wrote one value to each line of the
+        // sliver, kc lines apart from L1's point of view).
+        let whole = live == nr ? kc / nr * nr : 0
+        if whole > 0 {
+            withUnsafeTemporaryAllocation(of: S.Vector.self, capacity: 2 * nr) { scratch in
+                for pBlock in stride(from: 0, to: whole, by: nr) {
+                    transposeBlock(b + (j0 + s) * ldb + p0 + pBlock, ldb: ldb, into: out + pBlock * nr,
+                                   scratch: scratch.baseAddress!)
+                }
+            }
+        }
+        for pBlock in stride(from: whole, to: kc, by: nr) {
             let depths = min(nr, kc - pBlock), block = out + pBlock * nr
             for c in 0..<nr {
                 if c < live {
@@ -144,5 +154,33 @@ func packB<S: TensorScalar>(
             }
         }
         out += kc * nr
+    }
+}
+
+/// Writes the NR × NR block at `from` (rows `ldb` apart) transposed into NR vectors at `to`: log₂ NR rounds of
+/// `unzip` over the rows, each of which moves an element's row bits one place into its column bits. `scratch`
+/// holds 2·NR vectors (the caller's, once per sliver: as a temporary allocation here it came from the heap).
+@inline(__always)
+func transposeBlock<S: TensorScalar>(_ from: UnsafePointer<S>, ldb: Int, into to: UnsafeMutablePointer<S>,
+                                     scratch: UnsafeMutablePointer<S.Vector>) {
+    let nr = S.Vector.scalarCount
+    var (rows, next) = (scratch, scratch + nr)
+    for r in 0..<nr { rows[r] = UnsafeRawPointer(from + r * ldb).loadUnaligned(as: S.Vector.self) }
+    for _ in 0..<nr.trailingZeroBitCount {
+        for i in 0..<nr / 2 { (next[i], next[i + nr / 2]) = S.unzip(rows[2 * i], rows[2 * i + 1]) }
+        swap(&rows, &next)
+    }
+    for r in 0..<nr { UnsafeMutableRawPointer(to + r * nr).storeBytes(of: rows[r], as: S.Vector.self) }
+}
+
+extension Float {
+    public static func unzip(_ a: Vector, _ b: Vector) -> (even: Vector, odd: Vector) {
+        (Vector(lowHalf: a.evenHalf, highHalf: b.evenHalf), Vector(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+    }
+}
+
+extension Double {
+    public static func unzip(_ a: Vector, _ b: Vector) -> (even: Vector, odd: Vector) {
+        (Vector(lowHalf: a.evenHalf, highHalf: b.evenHalf), Vector(lowHalf: a.oddHalf, highHalf: b.oddHalf))
     }
 }
