@@ -220,12 +220,13 @@ struct Panel<S: TensorScalar> {
         sink.pointee += s
     }
 
-    /// How many slivers the tile at column js spans: as many as `MicroTile` allows, but a last sliver of a
-    /// few columns is left to a tile of its own when `narrowEdge` says `edgeRowsKernel` can take it.
+    /// How many slivers the tile at column js spans: as many as `MicroTile` allows, but two and two of the last
+    /// four (a lone last sliver's six sums are too few to hide the multiply-add's latency), and a last sliver
+    /// of a few columns is left to a tile of its own when `narrowEdge` says `edgeRowsKernel` can take it.
     @inline(__always)
     func tileVectors(at js: Int, narrowEdge: Bool) -> Int {
-        let nr = S.Vector.scalarCount, remaining = columns - js
-        let vectors = min(MicroTile.maxVectors, (remaining + nr - 1) / nr)
+        let nr = S.Vector.scalarCount, remaining = columns - js, slivers = (remaining + nr - 1) / nr
+        let vectors = slivers == 4 ? min(MicroTile.maxVectors, 2) : min(MicroTile.maxVectors, slivers)
         let lastWidth = remaining - (vectors - 1) * nr
         return vectors > 1 && lastWidth <= EdgeColumns.maxWidth && narrowEdge ? vectors - 1 : vectors
     }
