@@ -181,8 +181,10 @@ struct Panel<S: TensorScalar> {
         } else {
             let rowStride = transposeA ? 1 : lda, depthStride = transposeA ? lda : 1
             let edgeRows = transposeA ? transposedEdge(rows: i0, mc, a: a, lda: lda, p0: p0) : 0
-            for iS in stride(from: i0, to: i0 + mc, by: mr) {
-                let rows = min(mr, i0 + mc - iS), sliver = a + iS * rowStride + p0 * depthStride
+            // C of exactly one sliver (a weight gradient with 16 filters) goes in taller tiles.
+            let tileRows = columns == nr && edge == nil ? MicroTile.oneSliverRows : mr
+            for iS in stride(from: i0, to: i0 + mc, by: tileRows) {
+                let rows = min(tileRows, i0 + mc - iS), sliver = a + iS * rowStride + p0 * depthStride
                 // Rows that `transposedEdge` did lack only the slivers before the narrow one.
                 let end = iS < i0 + edgeRows ? columns - columns % nr : columns
                 var js = 0

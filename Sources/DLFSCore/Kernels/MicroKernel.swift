@@ -19,6 +19,8 @@
 /// - rows, columns: how much of the tile is inside C. Rows past `rows` read row `rows - 1` again (never
 ///   past the end of A) and are dropped; edges write through a scratch tile. A tile of `Height` rows does the
 ///   multiply-adds of those rows only, so that C's last rows (four of sixteen) cost four rows' work, not six.
+///   A tile of one sliver and twelve rows (A in place only: packed A comes in slivers of six) keeps rows 6 to
+///   11 where a wider tile keeps its second sliver: twelve sums, where six alone wait on each other.
 @inline(__always)
 func microKernel<S: TensorScalar, Width: TileWidth, Height: TileHeight>(
     _: Width.Type, _: Height.Type, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
@@ -26,12 +28,15 @@ func microKernel<S: TensorScalar, Width: TileWidth, Height: TileHeight>(
 ) {
     typealias V = S.Vector
     let (vectors, height) = (Width.slivers, Height.rows)
+    let tall = height > 6 && vectors == 1
     var c00 = V(), c10 = V(), c20 = V(), c30 = V(), c40 = V(), c50 = V()
     var c01 = V(), c11 = V(), c21 = V(), c31 = V(), c41 = V(), c51 = V()
     var c02 = V(), c12 = V(), c22 = V(), c32 = V(), c42 = V(), c52 = V()
     let last = rows - 1
     let a0 = a, a1 = a + min(1, last) * rowStride, a2 = a + min(2, last) * rowStride
     let a3 = a + min(3, last) * rowStride, a4 = a + min(4, last) * rowStride, a5 = a + min(5, last) * rowStride
+    let a6 = a + min(6, last) * rowStride, a7 = a + min(7, last) * rowStride, a8 = a + min(8, last) * rowStride
+    let a9 = a + min(9, last) * rowStride, a10 = a + min(10, last) * rowStride, a11 = a + min(11, last) * rowStride
     let size = MemoryLayout<S>.stride, stride = bDepthStride * size
     let b0 = UnsafeRawPointer(b), b1 = b0 + bSliverStride * size, b2 = b1 + bSliverStride * size
     // Offsets advance by wrapping adds (they cannot overflow: each stays inside A or B) and B's offset is the
@@ -53,12 +58,18 @@ func microKernel<S: TensorScalar, Width: TileWidth, Height: TileHeight>(
         row(a0[offset], &c00, &c01, &c02); row(a1[offset], &c10, &c11, &c12)
         if height > 2 { row(a2[offset], &c20, &c21, &c22); row(a3[offset], &c30, &c31, &c32) }
         if height > 4 { row(a4[offset], &c40, &c41, &c42); row(a5[offset], &c50, &c51, &c52) }
+        if tall {
+            @inline(__always) func lower(_ x: S, _ s: inout V) { s = s.addingProduct(V(repeating: x), u) }
+            lower(a6[offset], &c01); lower(a7[offset], &c11); lower(a8[offset], &c21)
+            lower(a9[offset], &c31); lower(a10[offset], &c41); lower(a11[offset], &c51)
+        }
         offset &+= depthStride
         bOffset &+= stride
     }
     let nr = V.scalarCount
-    @inline(__always) func write(_ tile: (V, V, V, V, V, V), _ j: Int) {
-        let out = c + j * nr, width = min(nr, columns - j * nr)
+    @inline(__always) func write(_ tile: (V, V, V, V, V, V), _ j: Int, below: Int = 0) {
+        let out = c + j * nr + below * ldc, width = min(nr, columns - j * nr)
+        let (rows, height) = tall ? (min(rows - below, 6), 6) : (rows, height)
         if rows == height && width == nr {
             store(tile.0, out, accumulate); store(tile.1, out + ldc, accumulate)
             if height > 2 { store(tile.2, out + 2 * ldc, accumulate); store(tile.3, out + 3 * ldc, accumulate) }
@@ -68,6 +79,7 @@ func microKernel<S: TensorScalar, Width: TileWidth, Height: TileHeight>(
         }
     }
     write((c00, c10, c20, c30, c40, c50), 0)
+    if tall && rows > 6 { write((c01, c11, c21, c31, c41, c51), 0, below: 6) }
     if vectors > 1 { write((c01, c11, c21, c31, c41, c51), 1) }
     if vectors > 2 { write((c02, c12, c22, c32, c42, c52), 2) }
 }
@@ -93,8 +105,11 @@ public enum KernelTarget {
 enum MicroTile {
     #if AVX512
     static let maxVectors = 3
+    /// Rows of a tile of one sliver (with A in place): twelve sums fit the registers beside one of B.
+    static let oneSliverRows = 12
     #else
     static let maxVectors = 1
+    static let oneSliverRows = 6
     #endif
 
     /// The micro-kernel with `vectors` (1 to `maxVectors`) as a constant, so each width compiles to its own loop,
@@ -149,7 +164,12 @@ enum MicroTile {
         bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
     ) {
         switch rows {
-        case 5...:
+        case 7...:
+            precondition(Width.slivers == 1 && rows <= oneSliverRows, "micro-tile of \(rows) rows, \(Width.slivers) slivers")
+            microKernel(width, TwelveRowsHigh.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
+                        bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
+                        ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+        case 5, 6:
             microKernel(width, SixRowsHigh.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
                         bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
@@ -174,8 +194,9 @@ enum TwoSlivers: TileWidth { static var slivers: Int { 2 } }
 enum ThreeSlivers: TileWidth { static var slivers: Int { 3 } }
 
 /// A micro-tile's height in rows of C, as a type for the same reason: six (MR), or four or two for the rows
-/// left below the last whole tile.
+/// left below the last whole tile, or twelve for a tile of one sliver.
 protocol TileHeight { static var rows: Int { get } }
+enum TwelveRowsHigh: TileHeight { static var rows: Int { 12 } }
 enum TwoRowsHigh: TileHeight { static var rows: Int { 2 } }
 enum FourRowsHigh: TileHeight { static var rows: Int { 4 } }
 enum SixRowsHigh: TileHeight { static var rows: Int { 6 } }
