@@ -1,4 +1,5 @@
 import DLFSCore
+import Synchronization
 
 /// The book's `Convolution`: filters W (FN, C, FH, FW) and bias b (FN) slide over x (N, C, H, W) with
 /// `stride` and `pad` zeros around each image, out[n, f, oy, ox] = Σ_{c,fy,fx} W[f, c, fy, fx] ·
@@ -118,8 +119,8 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                 b.withUnsafeBufferPointer { bias in
                     buffers.withUnsafeMutableBufferPointer { buffers in
                         let (x, w, bias, buffers) = (x.baseAddress!, w.baseAddress!, bias.baseAddress!, buffers.baseAddress!)
-                        forEachImage(n, parts: parts) { i in
-                            let image = buffers + i % parts * perThread
+                        forEachImage(n, parts: parts) { i, part in
+                            let image = buffers + part * perThread
                             let result = batch.map { $0 + i * f * p } ?? image + k * p
                             im2colTransposed(x + i * g.channels * g.planeSize, batch: 1, g, into: image, threads: 1)
                             gemm(m: f, n: p, k: k, a: w, lda: k, b: image, ldb: p, c: result, ldc: p, threads: 1)
@@ -319,19 +320,21 @@ private func imageParts(_ n: Int, work: Int) -> Int {
     ComputeThreads.parts(multiplyAdds: n * work, threads: Swift.min(n, ComputeThreads.count))
 }
 
-/// `body(i)` for each image i of n, part t of `parts` taking images t, t + parts, … Images are
-/// independent, so the split changes no result.
-private func forEachImage(_ n: Int, parts: Int, _ body: (Int) -> Void) {
+/// `body(i, part)` for each image i of n, the `parts` taking the next image as each comes free (a core that
+/// another process slows takes fewer). Images are independent, so the split changes no result.
+private func forEachImage(_ n: Int, parts: Int, _ body: (_ image: Int, _ part: Int) -> Void) {
+    let next = Atomic<Int>(0)
     parallelFor(parts) { part in
-        for i in stride(from: part, to: n, by: parts) { body(i) }
+        while case let i = next.add(1, ordering: .relaxed).oldValue, i < n { body(i, part) }
     }
 }
 
 /// `body(group, images)` for each of `groups` consecutive ranges of the n images (fixed by n and groups
-/// alone), the groups shared among the threads.
+/// alone), each thread taking the next group as it comes free, the larger groups first (100 images make
+/// groups of 12 and 13: taken in turn, one thread had 48 and the other 52).
 private func forEachGroup(_ n: Int, _ groups: Int, work: Int, _ body: (Int, Range<Int>) -> Void) {
-    let parts = Swift.min(groups, imageParts(n, work: work))
-    parallelFor(parts) { part in
-        for group in stride(from: part, to: groups, by: parts) { body(group, group * n / groups..<(group + 1) * n / groups) }
-    }
+    let images = { (group: Int) in group * n / groups..<(group + 1) * n / groups }
+    let order = (0..<groups).sorted { (images($0).count, -$0) > (images($1).count, -$1) }
+    guard imageParts(n, work: work) > 1 else { return order.forEach { body($0, images($0)) } }
+    parallelFor(groups) { part in body(order[part], images(order[part])) }
 }
