@@ -325,16 +325,23 @@ private func imageParts(_ n: Int, work: Int) -> Int {
 private func forEachImage(_ n: Int, parts: Int, _ body: (_ image: Int, _ part: Int) -> Void) {
     let next = Atomic<Int>(0)
     parallelFor(parts) { part in
-        while case let i = next.add(1, ordering: .relaxed).oldValue, i < n { body(i, part) }
+        while true {
+            let i = next.add(1, ordering: .relaxed).oldValue
+            guard i < n else { return }
+            body(i, part)
+        }
     }
 }
 
 /// `body(group, images)` for each of `groups` consecutive ranges of the n images (fixed by n and groups
 /// alone), each thread taking the next group as it comes free, the larger groups first (100 images make
-/// groups of 12 and 13: taken in turn, one thread had 48 and the other 52).
+/// groups of 12 and 13: taken in turn, one thread would have 48 images and the other 52).
 private func forEachGroup(_ n: Int, _ groups: Int, work: Int, _ body: (Int, Range<Int>) -> Void) {
     let images = { (group: Int) in group * n / groups..<(group + 1) * n / groups }
     let order = (0..<groups).sorted { (images($0).count, -$0) > (images($1).count, -$1) }
-    guard imageParts(n, work: work) > 1 else { return order.forEach { body($0, images($0)) } }
-    parallelFor(groups) { part in body(order[part], images(order[part])) }
+    if imageParts(n, work: work) > 1 {
+        parallelFor(groups) { body(order[$0], images(order[$0])) }
+    } else {
+        for group in order { body(group, images(group)) }
+    }
 }

@@ -196,10 +196,10 @@ enum ThreeSlivers: TileWidth { static var slivers: Int { 3 } }
 /// A micro-tile's height in rows of C, as a type for the same reason: six (MR), or four or two for the rows
 /// left below the last whole tile, or twelve for a tile of one sliver.
 protocol TileHeight { static var rows: Int { get } }
-enum TwelveRowsHigh: TileHeight { static var rows: Int { 12 } }
 enum TwoRowsHigh: TileHeight { static var rows: Int { 2 } }
 enum FourRowsHigh: TileHeight { static var rows: Int { 4 } }
 enum SixRowsHigh: TileHeight { static var rows: Int { 6 } }
+enum TwelveRowsHigh: TileHeight { static var rows: Int { 12 } }
 
 @inline(__always)
 private func store<V: SIMD>(_ v: V, _ c: UnsafeMutablePointer<V.Scalar>, _ accumulate: Bool)
