@@ -174,12 +174,14 @@ func transposeBlock<S: TensorScalar>(_ from: UnsafePointer<S>, ldb: Int, into to
 }
 
 extension Float {
+    /// The even lanes of a then those of b, and the odd lanes of a then those of b, of 16 lanes each.
     public static func unzip(_ a: Vector, _ b: Vector) -> (even: Vector, odd: Vector) {
         (Vector(lowHalf: a.evenHalf, highHalf: b.evenHalf), Vector(lowHalf: a.oddHalf, highHalf: b.oddHalf))
     }
 }
 
 extension Double {
+    /// The even lanes of a then those of b, and the odd lanes of a then those of b, of 8 lanes each.
     public static func unzip(_ a: Vector, _ b: Vector) -> (even: Vector, odd: Vector) {
         (Vector(lowHalf: a.evenHalf, highHalf: b.evenHalf), Vector(lowHalf: a.oddHalf, highHalf: b.oddHalf))
     }
