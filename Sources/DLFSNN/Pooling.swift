@@ -292,25 +292,19 @@ private func scatterMaxPlane<S: TensorScalar>(_ dout: UnsafePointer<S>, _ argmax
     for k in 0..<g.positions where argmax[k] >= 0 { dx[Int(argmax[k])] += dout[k] }
 }
 
-/// The 2×2 windows of stride 2 do not overlap, so each element of dx is written once, window by window: the
-/// window's gradient where its index points, else zero. No zeroing pass first, and no branch on the index,
-/// which after a ReLU (−1: no gradient) goes one way as often as the other.
+/// The 2×2 windows of stride 2 do not overlap, so after zeroing dx each window writes once, without a branch on
+/// its index (after a ReLU, −1 as often as not): its gradient where the index points, or a window without one
+/// its zero over its own top left.
 @inline(__always)
 private func scatterMax2x2<S: TensorScalar>(_ dout: UnsafePointer<S>, _ argmax: UnsafePointer<Int32>, _ g: WindowGeometry,
                                             into dx: UnsafeMutablePointer<S>) {
+    dx.update(repeating: 0, count: g.planeSize)
     let (w, outputs) = (g.width, g.outputWidth)
     for oy in 0..<g.outputHeight {
-        let top = dx + 2 * oy * w, bottom = top + w
         for ox in 0..<outputs {
-            let k = oy * outputs + ox
+            let k = oy * outputs + ox, index = Int(argmax[k])
             // `+ 0` as the scatter's 0 + dout: a gradient of −0 arrives as +0.
-            let (offset, value) = (Int(argmax[k]) &- 2 &* (oy * w + ox), dout[k] + 0)
-            top[2 * ox] = offset == 0 ? value : 0
-            top[2 * ox + 1] = offset == 1 ? value : 0
-            bottom[2 * ox] = offset == w ? value : 0
-            bottom[2 * ox + 1] = offset == w + 1 ? value : 0
+            dx[index >= 0 ? index : 2 * (oy * w + ox)] = index >= 0 ? dout[k] + 0 : 0
         }
-        if w % 2 == 1 { top[w - 1] = 0; bottom[w - 1] = 0 }
     }
-    if g.height % 2 == 1 { (dx + (g.height - 1) * w).update(repeating: 0, count: w) }
 }
