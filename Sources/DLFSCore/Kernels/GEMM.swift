@@ -96,7 +96,8 @@ func blockedGEMM<S: TensorScalar>(
                 let kc = min(kcMax, k - p0)
                 let add = accumulate || p0 > 0
                 if !readsBInPlace {
-                    packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, ncMain, into: packedB)
+                    packB(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0, ncMain, into: packedB,
+                          scratch: buffers.transposeScratch)
                 }
                 let packedEdge = readsBInPlace ? packedB : packedB + ncMain * kc
                 if edgeHere {

@@ -36,13 +36,16 @@ final class PackBuffers: @unchecked Sendable {
     private var aBytes = 0, bBytes = 0
     /// Where GEMM adds the values it loads only to bring lines of C into cache.
     let sink = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+    /// `transposeBlock`'s two blocks of 64-byte vectors (2 KB: past what a temporary allocation takes from the
+    /// stack, so it would come from the heap on every call).
+    let transposeScratch = UnsafeMutableRawPointer.allocate(byteCount: 2 * 16 * 64, alignment: 64)
 
     init() {
         a = .allocate(byteCount: 64, alignment: 64)
         b = .allocate(byteCount: 64, alignment: 64)
     }
 
-    deinit { a.deallocate(); b.deallocate(); sink.deallocate() }
+    deinit { a.deallocate(); b.deallocate(); sink.deallocate(); transposeScratch.deallocate() }
 
     /// Makes sure the buffers hold at least these many bytes (contents are not kept).
     func reserve(aBytes neededA: Int, bBytes neededB: Int) {
@@ -98,11 +101,13 @@ func packA<S: TensorScalar>(
 }
 
 /// Packs depths p0..<p0+kc, columns j0..<j0+nc of op(B) into NR-column slivers: sliver s holds, for each
-/// depth p, the NR values B(p0 + p, j0 + s·NR + c). Columns past the edge are zero.
+/// depth p, the NR values B(p0 + p, j0 + s·NR + c). Columns past the edge are zero. `scratch` is
+/// `PackBuffers.transposeScratch`.
 @inline(__always)
 func packB<S: TensorScalar>(
     _ b: UnsafePointer<S>, ldb: Int, transposed: Bool,
-    depths p0: Int, _ kc: Int, columns j0: Int, _ nc: Int, into dst: UnsafeMutablePointer<S>
+    depths p0: Int, _ kc: Int, columns j0: Int, _ nc: Int, into dst: UnsafeMutablePointer<S>,
+    scratch: UnsafeMutableRawPointer
 ) {
     let nr = S.Vector.scalarCount
     if !transposed {
@@ -134,13 +139,9 @@ func packB<S: TensorScalar>(
         // column's run is spread over them (a column's whole run at a time wrote one value to each line of the
         // sliver, kc lines apart from L1's point of view).
         let whole = live == nr ? kc / nr * nr : 0
-        if whole > 0 {
-            withUnsafeTemporaryAllocation(of: S.Vector.self, capacity: 2 * nr) { scratch in
-                for pBlock in stride(from: 0, to: whole, by: nr) {
-                    transposeBlock(b + (j0 + s) * ldb + p0 + pBlock, ldb: ldb, into: out + pBlock * nr,
-                                   scratch: scratch.baseAddress!)
-                }
-            }
+        for pBlock in stride(from: 0, to: whole, by: nr) {
+            transposeBlock(b + (j0 + s) * ldb + p0 + pBlock, ldb: ldb, into: out + pBlock * nr,
+                           scratch: scratch.assumingMemoryBound(to: S.Vector.self))
         }
         for pBlock in stride(from: whole, to: kc, by: nr) {
             let depths = min(nr, kc - pBlock), block = out + pBlock * nr
@@ -158,8 +159,8 @@ func packB<S: TensorScalar>(
 }
 
 /// Writes the NR × NR block at `from` (rows `ldb` apart) transposed into NR vectors at `to`: log₂ NR rounds of
-/// `unzip` over the rows, each of which moves an element's row bits one place into its column bits. `scratch`
-/// holds 2·NR vectors (the caller's, once per sliver: as a temporary allocation here it came from the heap).
+/// `unzip` over the rows, each of which moves an element's row bits one place into its column bits, between the
+/// two blocks of NR vectors at `scratch`.
 @inline(__always)
 func transposeBlock<S: TensorScalar>(_ from: UnsafePointer<S>, ldb: Int, into to: UnsafeMutablePointer<S>,
                                      scratch: UnsafeMutablePointer<S.Vector>) {
