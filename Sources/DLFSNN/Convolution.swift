@@ -198,17 +198,22 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         let rows = k + 1
         let groups = Swift.min(n, Self.gradientGroups)
         let transposed = needsInputGradient ? transposedConvolution(g) : nil
-        // Each group's partial sum of (dWᵀ; dbᵀ); one image's colᵀ with a row of ones below it (the product with
-        // it sums dout into db), which col2im's dcolᵀ then overwrites; with an activation, the image's mapped
-        // gradient; and for a transposed convolution the im2col of the image's dout.
-        let (partialCount, colCount, pieceCount) = (rows * f, rows * p, mapsIntoBuffer ? f * p : 0)
-        let doutColCount = transposed.map { $0.geometry.patchSize * $0.geometry.positions } ?? 0
-        let groupCount = partialCount + colCount + pieceCount + doutColCount
-        var scratch = Tensor<Scalar>.reusing(&self.scratch, shape: [groups, groupCount])
         // GEMM would first copy doutᵢᵀ, (FN, P), and use each copied value once per row of colᵀᵢ: worth it over
         // a deep patch, not over a few dozen rows (SimpleConvNet's 26), where dot products straight along both
         // rows are faster.
         let byDotProducts = rows < 64
+        let inPlace = byDotProducts ? nil : WeightGradientInPlace(g, filters: f)
+        // Each group's partial sum of (dWᵀ; dbᵀ); one image's colᵀ with a row of ones below it (the product with
+        // it sums dout into db), which col2im's dcolᵀ then overwrites, or without colᵀ (`inPlace`) col2im's
+        // dcolᵀ alone; with an activation, the image's mapped gradient; for a transposed convolution the im2col
+        // of the image's dout; and `inPlace`'s shifted planes and doutᵢᵀ.
+        let col2imCount = needsInputGradient && transposed == nil ? k * p : 0
+        let (partialCount, colCount) = (rows * f, inPlace == nil ? Swift.max(rows * p, col2imCount) : col2imCount)
+        let pieceCount = mapsIntoBuffer ? f * p : 0
+        let doutColCount = transposed.map { $0.geometry.patchSize * $0.geometry.positions } ?? 0
+        let inPlaceCount = inPlace?.count ?? 0
+        let groupCount = partialCount + colCount + pieceCount + doutColCount + inPlaceCount
+        var scratch = Tensor<Scalar>.reusing(&self.scratch, shape: [groups, groupCount])
         var dx = Tensor<Scalar>(shape: needsInputGradient ? [n, g.channels, g.height, g.width] : [0]) { _ in }
         let flippedFilters = transposed?.filters ?? Tensor<Scalar>(shape: [0], scalars: [])
         do {
@@ -222,16 +227,25 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                                 forEachGroup(n, groups, work: (needsInputGradient ? 2 : 1) * f * k * p) { group, images in
                                     let partial = scratch + group * groupCount, image = partial + partialCount
                                     let piece = image + colCount, doutCol = piece + pieceCount
+                                    let inPlaceBuffers = doutCol + doutColCount
+                                    inPlace?.prepare(inPlaceBuffers)
                                     for i in images {
                                         let gradient = imageGradient(i, piece)
-                                        im2colTransposed(x + i * g.channels * g.planeSize, batch: 1, g, into: image, threads: 1)
-                                        (image + k * p).update(repeating: 1, count: p)
-                                        if byDotProducts {
-                                            dotProducts(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p,
-                                                        c: partial, ldc: f, accumulate: i > images.lowerBound)
+                                        let input = x + i * g.channels * g.planeSize
+                                        let accumulate = i > images.lowerBound
+                                        if let inPlace {
+                                            inPlace.addProducts(input, gradient, buffers: inPlaceBuffers, into: partial,
+                                                                accumulate: accumulate)
                                         } else {
-                                            gemm(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p, transposeB: true,
-                                                 c: partial, ldc: f, accumulate: i > images.lowerBound, threads: 1)
+                                            im2colTransposed(input, batch: 1, g, into: image, threads: 1)
+                                            (image + k * p).update(repeating: 1, count: p)
+                                            if byDotProducts {
+                                                dotProducts(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p,
+                                                            c: partial, ldc: f, accumulate: accumulate)
+                                            } else {
+                                                gemm(m: rows, n: f, k: p, a: image, lda: p, b: gradient, ldb: p, transposeB: true,
+                                                     c: partial, ldc: f, accumulate: accumulate, threads: 1)
+                                            }
                                         }
                                         guard let dx else { continue }
                                         let dxImage = dx + i * g.channels * g.planeSize
@@ -260,8 +274,9 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                 db.withUnsafeMutableBufferPointer { db in
                     for filter in 0..<f {
                         for j in 0..<rows {
-                            var total = scratch[j * f + filter]
-                            for group in 1..<groups { total += scratch[group * groupCount + j * f + filter] }
+                            let row = inPlace?.partialRow(j) ?? j
+                            var total = scratch[row * f + filter]
+                            for group in 1..<groups { total += scratch[group * groupCount + row * f + filter] }
                             if j < k { dW[filter * k + j] = total } else { db[filter] = total }
                         }
                     }
@@ -311,6 +326,63 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
     public var spec: LayerSpec {
         .convolution(filters: filters, channels: channels, filterHeight: filterHeight, filterWidth: filterWidth,
                      stride: stride, pad: pad)
+    }
+}
+
+/// The weight gradient's product (dWᵀ; dbᵀ) += (colᵀᵢ; ones) · doutᵢᵀ with colᵀᵢ read in place from
+/// `shiftedPlanes` instead of written by im2col (stride 1): on the padded width, doutᵢᵀ (OH·Wp, FN) with zero
+/// rows at the positions past OW, and for each window row fy one product of the FW·C rows (fx, c), one plane
+/// apart. The partial sums' rows are then in (fy, fx, c) order (`partialRow` finds one), and each is the same
+/// sequence of multiply-adds over the positions as im2col's product gives it, with zeros between: the same bits
+/// (but for FN that leaves GEMM an edge of one to four columns, whose dot products split the positions among
+/// vector lanes, and the padded width moves them).
+/// The im2col it saves writes C·FH·FW values per position; the price is FN·C·FH·FW multiply-adds for each of
+/// the (Wp − OW)·OH positions past OW, worth it with few filters or a narrow pad.
+private struct WeightGradientInPlace {
+    let g: WindowGeometry, filters: Int
+    /// The positions on the padded width, OH·Wp, and one shifted plane's values.
+    let positions: Int, planeCount: Int
+
+    init?(_ g: WindowGeometry, filters: Int) {
+        let positions = g.outputHeight * g.paddedWidth
+        // Past OW: FN·(Wp − OW) multiply-adds per row and output row, against im2col's copy of OW values less
+        // the shifted planes' copies: worth it for DeepConvNet's W2 (16 filters, 28 + 2 wide), not for W3 and W4.
+        guard g.stride == 1, filters * (g.paddedWidth - g.outputWidth) < 4 * g.outputWidth else { return nil }
+        self.g = g; self.filters = filters; self.positions = positions
+        planeCount = g.paddedHeight * g.paddedWidth
+    }
+
+    /// Values of a group's buffers: the shifted planes and a plane of ones after them, then doutᵢᵀ.
+    var count: Int { shiftedPlaneCount(g) + planeCount + positions * filters }
+
+    /// Zeroes a group's buffers, whose padding and positions past OW are then never written, and fills the
+    /// plane of ones: as row FW·C of the last window row's product, it sums dout into db.
+    func prepare<S: TensorScalar>(_ buffers: UnsafeMutablePointer<S>) {
+        buffers.update(repeating: 0, count: count)
+        (buffers + shiftedPlaneCount(g)).update(repeating: 1, count: planeCount)
+    }
+
+    /// Where row j of (dWᵀ; dbᵀ), (c, fy, fx) or the last, is in the partial sums.
+    func partialRow(_ j: Int) -> Int {
+        let (fh, fw) = (g.windowHeight, g.windowWidth)
+        guard j < g.patchSize else { return j }
+        let (c, fy, fx) = (j / (fh * fw), j / fw % fh, j % fw)
+        return (fy * fw + fx) * g.channels + c
+    }
+
+    /// partial (C·FH·FW + 1, FN) += (or, without `accumulate`, =) the products of image `input` (C, H, W) and its
+    /// ∂L/∂out `gradient` (FN, OH·OW), rows in `partialRow` order.
+    func addProducts<S: TensorScalar>(_ input: UnsafePointer<S>, _ gradient: UnsafePointer<S>,
+                                      buffers: UnsafeMutablePointer<S>, into partial: UnsafeMutablePointer<S>, accumulate: Bool) {
+        let (planes, doutT) = (buffers, buffers + shiftedPlaneCount(g) + planeCount)
+        let (f, canvasWidth) = (filters, g.paddedWidth)
+        shiftedPlanes(input, g, into: planes)
+        transposeOntoPaddedWidth(gradient, rows: f, g, into: doutT)
+        let (rows, fh) = (g.windowWidth * g.channels, g.windowHeight)
+        for fy in 0..<fh {
+            gemm(m: fy == fh - 1 ? rows + 1 : rows, n: f, k: positions, a: planes + fy * canvasWidth, lda: planeCount,
+                 b: doutT, ldb: f, c: partial + fy * rows * f, ldc: f, accumulate: accumulate, threads: 1)
+        }
     }
 }
 

@@ -61,6 +61,63 @@ struct Im2ColTests {
         }
     }
 
+    /// (C, H, W, FH, FW, pad): windows narrower, as wide as and wider than the pad.
+    @Test("Shifted planes hold colᵀ on the padded width: row (c, fy, fx) is plane (fx, c) from fy·Wp on",
+          arguments: [(2, 5, 7, 3, 3, 1), (3, 4, 9, 2, 4, 0), (1, 6, 5, 5, 5, 2), (2, 7, 20, 3, 3, 1)])
+    func shiftedPlanes(_ sizes: (Int, Int, Int, Int, Int, Int)) {
+        let (c, h, w, fh, fw, pad) = sizes
+        let g = WindowGeometry(channels: c, height: h, width: w, windowHeight: fh, windowWidth: fw, pad: pad)
+        var rng = SeededGenerator(seed: UInt64(c * 100 + w))
+        let x = Tensor<Float>.randomUniform([1, c, h, w], in: -1..<1, using: &rng)
+        let colT = im2colTransposed(x, g)
+        let planeCount = g.paddedHeight * g.paddedWidth
+        var planes = [Float](repeating: 0, count: shiftedPlaneCount(g))
+        x.withUnsafeBufferPointer { x in
+            planes.withUnsafeMutableBufferPointer { DLFSCore.shiftedPlanes(x.baseAddress!, g, into: $0.baseAddress!) }
+        }
+        for channel in 0..<c {
+            for fy in 0..<fh {
+                for fx in 0..<fw {
+                    let row = (channel * fh + fy) * fw + fx, start = (fx * c + channel) * planeCount + fy * g.paddedWidth
+                    let onPaddedWidth = (0..<g.outputHeight).flatMap { oy in
+                        (0..<g.outputWidth).map { ox in planes[start + oy * g.paddedWidth + ox] }
+                    }
+                    #expect(onPaddedWidth == Array(colT.scalars[row * g.positions..<(row + 1) * g.positions]), "\(g), row \(row)")
+                }
+            }
+        }
+        // Each plane's shift leaves its last fx values, past the padded image, zero.
+        for fx in 0..<fw { for channel in 0..<c { #expect(planes[((fx * c + channel) + 1) * planeCount - fx..<((fx * c + channel) + 1) * planeCount].allSatisfy { $0 == 0 }) } }
+    }
+
+    /// (rows, OH, OW, pad): whole vectors of rows and output rows of a vector or more (blocks transposed in registers,
+    /// the last overlapping), and the rest (one value at a time).
+    @Test("dout onto the padded width, transposed: (rows, OH·OW) → (OH·Wp, rows), the positions past OW untouched",
+          arguments: [(16, 3, 16, 1), (32, 2, 21, 1), (48, 4, 40, 2), (16, 3, 7, 1), (5, 4, 18, 1)])
+    func transposeOntoPaddedWidth(_ sizes: (Int, Int, Int, Int)) {
+        let (rows, oh, ow, pad) = sizes
+        let g = WindowGeometry(channels: 1, height: oh, width: ow, windowHeight: 2 * pad + 1, windowWidth: 2 * pad + 1, pad: pad)
+        var rng = SeededGenerator(seed: UInt64(rows * 10 + ow))
+        let dout = Tensor<Float>.randomUniform([rows, oh * ow], in: -1..<1, using: &rng)
+        let width = g.paddedWidth
+        var doutT = [Float](repeating: .nan, count: oh * width * rows)
+        dout.withUnsafeBufferPointer { d in
+            doutT.withUnsafeMutableBufferPointer { DLFSCore.transposeOntoPaddedWidth(d.baseAddress!, rows: rows, g, into: $0.baseAddress!) }
+        }
+        for oy in 0..<oh {
+            for ox in 0..<width {
+                for row in 0..<rows {
+                    let value = doutT[(oy * width + ox) * rows + row]
+                    if ox < ow {
+                        #expect(value == dout[row, oy * ow + ox], "\(sizes) at (\(oy), \(ox), \(row))")
+                    } else {
+                        #expect(value.isNaN, "\(sizes): position (\(oy), \(ox)) past OW was written")
+                    }
+                }
+            }
+        }
+    }
+
     /// The book's im2col of x (1, 2, 3, 4) = ((7i + 3) mod 11 − 5) / 4 for a 2×3 window, stride 2, pad 1: shape (4, 12).
     static let im2col: [Double] = [
         0.0, 0.0, 0.0, 0.0, -0.5, 1.25, 0.0, 0.0, 0.0, 0.0, 1.25, 0.25, 0.0, 0.0, 0.0, 1.25, 0.25, -0.75, 0.0, 0.0, 0.0,

@@ -140,6 +140,63 @@ struct ConvolutionTests {
         #expect(results[0] == results[1])
     }
 
+    /// (input, filters, pad) whose weight gradient is read in place from shifted planes (64 rows or more, few filters
+    /// or a narrow pad): 16 and 32 filters go through blocks transposed in registers, 4, 5 and 3 one value at a time;
+    /// windows wider than the pad (4×4 pad 2, 3×3 and 5×5 pad 0) shift planes by more than the pad.
+    static let inPlaceWeightGradients: [([Int], [Int], Int)] = [
+        ([2, 8, 12, 20], [4, 8, 3, 3], 1), ([2, 7, 10, 18], [5, 7, 3, 3], 0), ([3, 8, 9, 17], [16, 8, 3, 3], 1),
+        ([1, 4, 5, 30], [32, 4, 4, 4], 2), ([2, 3, 7, 24], [3, 3, 5, 5], 0),
+    ]
+
+    /// dW and db against the im2col product each image's group would take, (colᵀᵢ; ones) · doutᵢᵀ by `gemm`, the
+    /// images' sums added in order (one image per group here): the same bits in Float where the micro-kernel takes
+    /// every column (not for 3 or 4 filters: GEMM's dot products of an edge that narrow split the positions among
+    /// vector lanes, which the padded width moves), and the book's values in Double.
+    @Test("The weight gradient read in place from shifted planes is the im2col product's, to the bit", arguments: inPlaceWeightGradients)
+    func inPlaceWeightGradient(_ input: [Int], _ filters: [Int], _ pad: Int) {
+        var rng = SeededGenerator(seed: UInt64(input.reduce(0, +) * 7 + filters[0] + pad))
+        let x = Tensor<Float>.randomUniform(input, in: -1..<1, using: &rng)
+        let w = Tensor<Float>.randomUniform(filters, in: -1..<1, using: &rng)
+        let g = WindowGeometry(input: input, windowHeight: filters[2], windowWidth: filters[3], pad: pad)
+        let dout = Tensor<Float>.randomUniform([input[0], filters[0], g.outputHeight, g.outputWidth], in: -1..<1, using: &rng)
+        var layer = Convolution(W: w, b: .zeros([filters[0]]), stride: 1, pad: pad)
+        _ = layer.forward(x, isTraining: true)
+        _ = layer.backward(dout)
+        let (n, f, k, p) = (input[0], filters[0], g.patchSize, g.positions)
+        var total = [Float](repeating: 0, count: (k + 1) * f)
+        for i in 0..<n {
+            let image = Tensor<Float>(shape: Array(input.dropFirst()), scalars: Array(x.scalars[i * g.channels * g.planeSize..<(i + 1) * g.channels * g.planeSize]))
+            let col = im2colTransposed(image.reshaped([1] + image.shape), g).scalars + [Float](repeating: 1, count: p)
+            let gradient = Array(dout.scalars[i * f * p..<(i + 1) * f * p])
+            var partial = [Float](repeating: 0, count: (k + 1) * f)
+            col.withUnsafeBufferPointer { a in
+                gradient.withUnsafeBufferPointer { b in
+                    partial.withUnsafeMutableBufferPointer { c in
+                        gemm(m: k + 1, n: f, k: p, a: a.baseAddress!, lda: p, b: b.baseAddress!, ldb: p, transposeB: true,
+                             c: c.baseAddress!, ldc: f, threads: 1)
+                    }
+                }
+            }
+            total = i == 0 ? partial : zip(total, partial).map(+)
+        }
+        let expectedW = (0..<f * k).map { total[($0 % k) * f + $0 / k] }, expectedB = Array(total[k * f..<(k + 1) * f])
+        if !(1...4).contains(f % Float.Vector.scalarCount) {
+            #expect(layer.dW.scalars == expectedW, "dW, \(g), \(f) filters")
+            #expect(layer.db.scalars == expectedB, "db, \(g), \(f) filters")
+        }
+        Self.expectClose(layer.dW, expectedW.map(Double.init), "Float dW", tolerance: 1e-4)
+        Self.expectClose(layer.db, expectedB.map(Double.init), "Float db", tolerance: 1e-4)
+        // Double, against the book's dW = colᵀ · dout and db = Σ dout.
+        var double = Convolution(W: w.converted(to: Double.self), b: .zeros([f]), stride: 1, pad: pad)
+        let xd = x.converted(to: Double.self), doutd = dout.converted(to: Double.self)
+        _ = double.forward(xd, isTraining: true)
+        _ = double.backward(doutd)
+        let doutRows = doutd.transposed(axes: [0, 2, 3, 1]).reshaped([n * p, f])
+        let bookW = im2colReference(xd, g).transposed().matmul(doutRows).transposed()
+        Self.expectClose(double.dW, bookW.scalars, "Double dW", tolerance: 1e-12)
+        Self.expectClose(double.db, (0..<f).map { j in (0..<n * p).reduce(0) { $0 + doutRows[$1, j] } }, "Double db", tolerance: 1e-12)
+    }
+
     /// (input, pool window, stride, pad): the 2×2 window of both nets (Float rows of 12 and 14 outputs go eight at a
     /// time), overlapping windows (a conv output element can be the maximum of several) and padded ones.
     static let fusedPoolings: [([Int], (Int, Int), Int, Int)] = [

@@ -207,6 +207,72 @@ public func col2imTransposed<S: TensorScalar>(_ col: UnsafePointer<S>, batch n: 
     }
 }
 
+// MARK: - Shifted planes: colᵀ on the padded width, read in place
+
+/// How many values `shiftedPlanes` writes into: FW·C planes of (H + 2·pad) × (W + 2·pad).
+public func shiftedPlaneCount(_ g: WindowGeometry) -> Int {
+    g.windowWidth * g.channels * g.paddedHeight * g.paddedWidth
+}
+
+/// One image's windows laid out for a product that reads them in place instead of through im2col (stride 1):
+/// plane (fx, c), Hp × Wp values at `planes` + (fx·C + c)·Hp·Wp, is channel c padded by `pad` and shifted left
+/// by fx. Counting window positions on the padded width, p′ = oy·Wp + ox for ox < Wp (those with ox ≥ OW are
+/// not windows of the image), row (c, fy, fx) of colᵀ is then plane (fx, c) from value fy·Wp on; for each fy the
+/// FW·C rows (fx, c) are one plane apart, a matrix with the plane as its leading dimension. A product over p′
+/// must give the positions past OW a weight of zero. Writes only the image's pixels: the rest of `planes`
+/// must be zero, and a buffer zeroed once serves image after image of one geometry.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+public func shiftedPlanes<S: TensorScalar>(_ x: UnsafePointer<S>, _ g: WindowGeometry, into planes: UnsafeMutablePointer<S>) {
+    precondition(g.stride == 1, "shifted planes: stride \(g.stride), only stride 1 reads its windows in place")
+    let (width, canvasWidth, planeCount) = (g.width, g.paddedWidth, g.paddedHeight * g.paddedWidth)
+    for c in 0..<g.channels {
+        let plane = planes + c * planeCount, input = x + c * g.planeSize
+        for y in 0..<g.height {
+            copyRun(input + y * width, into: plane + (y + g.pad) * canvasWidth + g.pad, count: width)
+        }
+    }
+    // The shifted planes as one long copy each (the padded plane's zeros included), where copying the pixels
+    // again would be H short runs; a shift's last fx values stay zero.
+    for fx in 1..<g.windowWidth {
+        for c in 0..<g.channels {
+            (planes + (fx * g.channels + c) * planeCount).update(from: planes + c * planeCount + fx, count: planeCount - fx)
+        }
+    }
+}
+
+/// dout (rows, OH·OW) → doutᵀ (OH·Wp, rows): the transpose, with its positions on the padded width of
+/// `shiftedPlanes` (p′ = oy·Wp + ox); the rows at ox ≥ OW are not written. In NR × NR blocks transposed in
+/// registers when the rows come in whole vectors and an output row holds a vector (its last block overlaps the
+/// one before it), else one value at a time.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+public func transposeOntoPaddedWidth<S: TensorScalar>(_ dout: UnsafePointer<S>, rows: Int, _ g: WindowGeometry,
+                                                      into doutT: UnsafeMutablePointer<S>) {
+    let (width, canvasWidth, positions, nr) = (g.outputWidth, g.paddedWidth, g.positions, S.Vector.scalarCount)
+    guard rows % nr == 0 && width >= nr else {
+        for row in 0..<rows {
+            for oy in 0..<g.outputHeight {
+                let from = dout + row * positions + oy * width, to = doutT + oy * canvasWidth * rows + row
+                for ox in 0..<width { to[ox * rows] = from[ox] }
+            }
+        }
+        return
+    }
+    PackBuffers.with { buffers in
+        let scratch = buffers.transposeScratch.assumingMemoryBound(to: S.Vector.self)
+        for oy in 0..<g.outputHeight {
+            for x0 in stride(from: 0, to: width, by: nr) {
+                let x = Swift.min(x0, width - nr)
+                for block in stride(from: 0, to: rows, by: nr) {
+                    transposeBlock(dout + block * positions + oy * width + x, ldb: positions,
+                                   into: doutT + (oy * canvasWidth + x) * rows + block, ldt: rows, scratch: scratch)
+                }
+            }
+        }
+    }
+}
+
 /// The (n, c) planes of the images, in contiguous shares among the threads when there is enough work to pay
 /// for waking them: `body(plane, canvas)` for each, where `plane` = n·C + c and `canvas` is the thread's
 /// (H + 2·pad) × (W + 2·pad) values, zero when first lent.

@@ -158,12 +158,12 @@ func packB<S: TensorScalar>(
     }
 }
 
-/// Writes the NR × NR block at `from` (rows `ldb` apart) transposed into NR vectors at `to`: log₂ NR rounds of
-/// `unzip` over the rows, each of which moves an element's row bits one place into its column bits, between the
-/// two blocks of NR vectors at `scratch`.
+/// Writes the NR × NR block at `from` (rows `ldb` apart) transposed into NR vectors at `to`, `ldt` apart: log₂ NR
+/// rounds of `unzip` over the rows, each of which moves an element's row bits one place into its column bits,
+/// between the two blocks of NR vectors at `scratch`.
 @inline(__always)
 func transposeBlock<S: TensorScalar>(_ from: UnsafePointer<S>, ldb: Int, into to: UnsafeMutablePointer<S>,
-                                     scratch: UnsafeMutablePointer<S.Vector>) {
+                                     ldt: Int = S.Vector.scalarCount, scratch: UnsafeMutablePointer<S.Vector>) {
     let nr = S.Vector.scalarCount
     var (rows, next) = (scratch, scratch + nr)
     for r in 0..<nr { rows[r] = UnsafeRawPointer(from + r * ldb).loadUnaligned(as: S.Vector.self) }
@@ -171,7 +171,7 @@ func transposeBlock<S: TensorScalar>(_ from: UnsafePointer<S>, ldb: Int, into to
         for i in 0..<nr / 2 { (next[i], next[i + nr / 2]) = S.unzip(rows[2 * i], rows[2 * i + 1]) }
         swap(&rows, &next)
     }
-    for r in 0..<nr { UnsafeMutableRawPointer(to + r * nr).storeBytes(of: rows[r], as: S.Vector.self) }
+    for r in 0..<nr { UnsafeMutableRawPointer(to + r * ldt).storeBytes(of: rows[r], as: S.Vector.self) }
 }
 
 extension Float {
