@@ -112,24 +112,40 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                                          then finish: (_ image: Int, _ output: UnsafePointer<Scalar>) -> Void) {
         let (n, f, k, p) = (x.shape[0], filters, g.patchSize, g.positions)
         let parts = imageParts(n, work: f * k * p)
-        let perThread = k * p + (batch == nil ? f * p : 0)
+        // colᵀᵢ, or the padded image and the product on its padded width; and the output, when pooling follows.
+        let inPlace = windowsInPlace(g, rows: f, of: Scalar.self)
+        let colCount = inPlace.map { $0.count + f * $0.paddedPositions } ?? k * p
+        let perThread = colCount + (batch == nil ? f * p : 0)
         var buffers = Tensor<Scalar>.reusing(&col, shape: [parts, perThread])
         x.withUnsafeBufferPointer { x in
             W.withUnsafeBufferPointer { w in
                 b.withUnsafeBufferPointer { bias in
                     buffers.withUnsafeMutableBufferPointer { buffers in
                         let (x, w, bias, buffers) = (x.baseAddress!, w.baseAddress!, bias.baseAddress!, buffers.baseAddress!)
-                        forEachImage(n, parts: parts) { i, part in
-                            let image = buffers + part * perThread
-                            let result = batch.map { $0 + i * f * p } ?? image + k * p
-                            im2colTransposed(x + i * g.channels * g.planeSize, batch: 1, g, into: image, threads: 1)
-                            gemm(m: f, n: p, k: k, a: w, lda: k, b: image, ldb: p, c: result, ldc: p, threads: 1)
-                            for filter in 0..<f {
-                                let row = result + filter * p, shift = bias[filter]
-                                for j in 0..<p { row[j] += shift }
+                        if let inPlace {
+                            for part in 0..<parts { (buffers + part * perThread).update(repeating: 0, count: inPlace.count) }
+                        }
+                        (inPlace?.rowOffsets ?? []).withUnsafeBufferPointer { offsets in
+                            forEachImage(n, parts: parts) { i, part in
+                                let image = buffers + part * perThread, input = x + i * g.channels * g.planeSize
+                                let result = batch.map { $0 + i * f * p } ?? image + colCount
+                                if let inPlace {
+                                    let wide = image + inPlace.count, columns = inPlace.paddedPositions
+                                    inPlace.copyPixels(input, into: image)
+                                    gemm(m: f, n: columns, k: k, a: w, lda: k, b: image, bDepthOffsets: offsets.baseAddress!,
+                                         c: wide, ldc: columns)
+                                    inPlace.compact(wide, rows: f, bias: bias, into: result)
+                                } else {
+                                    im2colTransposed(input, batch: 1, g, into: image, threads: 1)
+                                    gemm(m: f, n: p, k: k, a: w, lda: k, b: image, ldb: p, c: result, ldc: p, threads: 1)
+                                    for filter in 0..<f {
+                                        let row = result + filter * p, shift = bias[filter]
+                                        for j in 0..<p { row[j] += shift }
+                                    }
+                                }
+                                epilogue?(result, f * p)
+                                finish(i, result)
                             }
-                            epilogue?(result, f * p)
-                            finish(i, result)
                         }
                     }
                 }
@@ -210,7 +226,10 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
         let col2imCount = needsInputGradient && transposed == nil ? k * p : 0
         let (partialCount, colCount) = (rows * f, inPlace == nil ? Swift.max(rows * p, col2imCount) : col2imCount)
         let pieceCount = mapsIntoBuffer ? f * p : 0
-        let doutColCount = transposed.map { $0.geometry.patchSize * $0.geometry.positions } ?? 0
+        // The transposed convolution's dout padded and its product on the padded width, or dout's im2col.
+        let doutInPlace = transposed.flatMap { windowsInPlace($0.geometry, rows: g.channels, of: Scalar.self) }
+        let doutColCount = doutInPlace.map { $0.count + g.channels * $0.paddedPositions }
+            ?? transposed.map { $0.geometry.patchSize * $0.geometry.positions } ?? 0
         let inPlaceCount = inPlace?.count ?? 0
         let groupCount = partialCount + colCount + pieceCount + doutColCount + inPlaceCount
         var scratch = Tensor<Scalar>.reusing(&self.scratch, shape: [groups, groupCount])
@@ -222,6 +241,7 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                     scratch.withUnsafeMutableBufferPointer { scratch in
                         dx.withUnsafeMutableBufferPointer { dx in
                             flippedFilters.withUnsafeBufferPointer { flipped in
+                            (doutInPlace?.rowOffsets ?? []).withUnsafeBufferPointer { doutOffsets in
                                 let (w, x, scratch) = (w.baseAddress!, x.baseAddress!, scratch.baseAddress!)
                                 let dx = needsInputGradient ? dx.baseAddress! : nil
                                 forEachGroup(n, groups, work: (needsInputGradient ? 2 : 1) * f * k * p) { group, images in
@@ -229,6 +249,7 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                                     let piece = image + colCount, doutCol = piece + pieceCount
                                     let inPlaceBuffers = doutCol + doutColCount
                                     inPlace?.prepare(inPlaceBuffers)
+                                    if let doutInPlace { doutCol.update(repeating: 0, count: doutInPlace.count) }
                                     for i in images {
                                         let gradient = imageGradient(i, piece)
                                         let input = x + i * g.channels * g.planeSize
@@ -249,7 +270,14 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                                         }
                                         guard let dx else { continue }
                                         let dxImage = dx + i * g.channels * g.planeSize
-                                        if let transposed {
+                                        if let transposed, let doutInPlace {
+                                            let t = transposed.geometry, wide = doutCol + doutInPlace.count
+                                            doutInPlace.copyPixels(gradient, into: doutCol)
+                                            gemm(m: g.channels, n: doutInPlace.paddedPositions, k: t.patchSize,
+                                                 a: flipped.baseAddress!, lda: t.patchSize, b: doutCol,
+                                                 bDepthOffsets: doutOffsets.baseAddress!, c: wide, ldc: doutInPlace.paddedPositions)
+                                            doutInPlace.compact(wide, rows: g.channels, bias: nil, into: dxImage)
+                                        } else if let transposed {
                                             let t = transposed.geometry
                                             im2colTransposed(gradient, batch: 1, t, into: doutCol, threads: 1)
                                             gemm(m: g.channels, n: t.positions, k: t.patchSize, a: flipped.baseAddress!,
@@ -262,6 +290,7 @@ public struct Convolution<Scalar: TensorScalar>: WeightBiasLayer {
                                         }
                                     }
                                 }
+                            }
                             }
                         }
                     }
@@ -384,6 +413,16 @@ private struct WeightGradientInPlace {
                  b: doutT, ldb: f, c: partial + fy * rows * f, ldc: f, accumulate: accumulate, threads: 1)
         }
     }
+}
+
+/// The layout in which a product of `rows` rows reads the windows of g in place, when that pays: im2col would
+/// copy C·FH·FW values per position, where the padded image costs rows·(Wp − OW) multiply-adds per output row
+/// and window tap past OW, and a copy of the product's rows values per position to compact it. Taken by the
+/// forward of DeepConvNet's W2 (16 filters of 16 × 3 × 3, 28 + 2 wide) and W4 (32 filters, 16 + 2 wide) and by
+/// W2's transposed convolution; not by W1 (a patch of 9 values) nor by W3 (32 filters, 14 + 2 wide).
+private func windowsInPlace<S: TensorScalar>(_ g: WindowGeometry, rows: Int, of _: S.Type) -> PaddedImageLayout? {
+    guard g.stride == 1, g.patchSize > 2 * rows, rows * (g.paddedWidth - g.outputWidth) <= 4 * g.outputWidth else { return nil }
+    return PaddedImageLayout(g, of: S.self)
 }
 
 /// How many threads share n images of `work` multiply-adds each: all that have an image, when there is

@@ -183,4 +183,47 @@ struct GEMMTests {
         #expect(a.transposedMatmul(a) == Tensor(shape: [3, 3], scalars: [17, 22, 27, 22, 29, 36, 27, 36, 45]))
         #expect(a.matmulTransposed(a) == Tensor(shape: [2, 2], scalars: [14, 32, 32, 77]))
     }
+
+    /// B given by the offsets of its rows (rows scattered through a larger buffer, in no order, as a padded image's
+    /// windows are) gives the bits of the same B row-major, accumulating or not, A packed (C over 128 columns) or
+    /// in place; where n leaves a last sliver of one to four columns, which row-major B sums as dot products,
+    /// the values agree to rounding.
+    @Test(arguments: [(16, 144, 840), (32, 288, 256), (64, 576, 63), (7, 30, 100), (5, 9, 19), (13, 40, 131)])
+    func bByDepthOffsetsMatchesRowMajorB(m: Int, k: Int, n: Int) {
+        var rng = SeededGenerator(seed: UInt64(m * 1000 + n))
+        let a = Tensor<Float>.randomNormal([m, k], using: &rng)
+        let b = Tensor<Float>.randomNormal([k, n], using: &rng)
+        let c0 = Tensor<Float>.randomNormal([m, n], using: &rng)
+        // Row p of B at offsets[p]: rows in reverse order, a gap of three values after each, and a vector's slack.
+        let rowSpace = n + 3
+        let offsets = (0..<k).map { (k - 1 - $0) * rowSpace + 1 }
+        var flat = [Float](repeating: .nan, count: k * rowSpace + 17)
+        for p in 0..<k { for j in 0..<n { flat[offsets[p] + j] = b[p, j] } }
+        let narrowEdge = (1...4).contains(n % Float.Vector.scalarCount)
+        for accumulate in [false, true] {
+            var expected = c0, got = c0
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    expected.withUnsafeMutableBufferPointer { pc in
+                        gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!,
+                             ldc: n, accumulate: accumulate, threads: 1)
+                    }
+                }
+                flat.withUnsafeBufferPointer { pb in
+                    offsets.withUnsafeBufferPointer { po in
+                        got.withUnsafeMutableBufferPointer { pc in
+                            gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, bDepthOffsets: po.baseAddress!,
+                                 c: pc.baseAddress!, ldc: n, accumulate: accumulate)
+                        }
+                    }
+                }
+            }
+            if narrowEdge {
+                let worst = zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst < 1e-3, "\(m)x\(k)x\(n) accumulate=\(accumulate): off by \(worst)")
+            } else {
+                #expect(got == expected, "\(m)x\(k)x\(n) accumulate=\(accumulate)")
+            }
+        }
+    }
 }

@@ -62,6 +62,44 @@ struct Im2ColTests {
     }
 
     /// (C, H, W, FH, FW, pad): windows narrower, as wide as and wider than the pad.
+    @Test("A padded image laid out flat holds colᵀ on the padded width at its row offsets; compact cuts the product back",
+          arguments: [(2, 5, 7, 3, 3, 1), (3, 4, 9, 2, 4, 0), (1, 6, 5, 5, 5, 2), (2, 7, 20, 3, 3, 1)])
+    func paddedImageLayout(_ sizes: (Int, Int, Int, Int, Int, Int)) {
+        let (c, h, w, fh, fw, pad) = sizes
+        let g = WindowGeometry(channels: c, height: h, width: w, windowHeight: fh, windowWidth: fw, pad: pad)
+        var rng = SeededGenerator(seed: UInt64(c * 100 + w + 1))
+        let x = Tensor<Float>.randomUniform([1, c, h, w], in: -1..<1, using: &rng)
+        let colT = im2colTransposed(x, g)
+        let layout = PaddedImageLayout(g, of: Float.self)
+        var image = [Float](repeating: 0, count: layout.count)
+        x.withUnsafeBufferPointer { x in image.withUnsafeMutableBufferPointer { layout.copyPixels(x.baseAddress!, into: $0.baseAddress!) } }
+        #expect(layout.rowOffsets.count == g.patchSize && layout.paddedPositions == g.outputHeight * g.paddedWidth)
+        for row in 0..<g.patchSize {
+            let onPaddedWidth = (0..<g.outputHeight).flatMap { oy in
+                (0..<g.outputWidth).map { ox in image[layout.rowOffsets[row] + oy * g.paddedWidth + ox] }
+            }
+            #expect(onPaddedWidth == Array(colT.scalars[row * g.positions..<(row + 1) * g.positions]), "\(g), row \(row)")
+        }
+        // Three rows of a product on the padded width, back to OH·OW with a bias, and without.
+        let wide = (0..<3 * layout.paddedPositions).map { Float($0) }, bias: [Float] = [0.5, -1, 2]
+        for withBias in [true, false] {
+            var out = [Float](repeating: .nan, count: 3 * g.positions)
+            wide.withUnsafeBufferPointer { wide in
+                bias.withUnsafeBufferPointer { bias in
+                    out.withUnsafeMutableBufferPointer {
+                        layout.compact(wide.baseAddress!, rows: 3, bias: withBias ? bias.baseAddress! : nil, into: $0.baseAddress!)
+                    }
+                }
+            }
+            let expected = (0..<3 * g.positions).map { i in
+                let (row, oy, ox) = (i / g.positions, i % g.positions / g.outputWidth, i % g.outputWidth)
+                return wide[(row * g.outputHeight + oy) * g.paddedWidth + ox] + (withBias ? bias[row] : 0)
+            }
+            #expect(out == expected, "\(g), bias \(withBias)")
+        }
+    }
+
+
     @Test("Shifted planes hold colᵀ on the padded width: row (c, fy, fx) is plane (fx, c) from fy·Wp on",
           arguments: [(2, 5, 7, 3, 3, 1), (3, 4, 9, 2, 4, 0), (1, 6, 5, 5, 5, 2), (2, 7, 20, 3, 3, 1)])
     func shiftedPlanes(_ sizes: (Int, Int, Int, Int, Int, Int)) {

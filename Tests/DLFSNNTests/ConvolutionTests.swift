@@ -197,6 +197,60 @@ struct ConvolutionTests {
         Self.expectClose(double.db, (0..<f).map { j in (0..<n * p).reduce(0) { $0 + doutRows[$1, j] } }, "Double db", tolerance: 1e-12)
     }
 
+    /// (input, filters, pad) whose forward reads the windows in place (a patch over twice the filters, few of
+    /// them or a narrow pad), and whose dx does so too when it is a transposed convolution (the last two: as many
+    /// filters as channels); 16, 12 and 32 filters, positions a whole number of vectors or not.
+    static let inPlaceForwards: [([Int], [Int], Int)] = [
+        ([2, 8, 28, 28], [16, 8, 3, 3], 1), ([1, 6, 11, 23], [12, 6, 3, 3], 0), ([2, 32, 14, 14], [32, 32, 3, 3], 2),
+        ([2, 8, 20, 20], [8, 8, 3, 3], 1), ([1, 4, 9, 40], [4, 4, 5, 5], 2),
+    ]
+
+    /// The forward against W · colᵀᵢ + b by `gemm` on im2col's colᵀ (the same bits in Float where the positions
+    /// fill whole vectors or leave more than four columns past them), and against the book's values in Double, as
+    /// is dx.
+    @Test("The forward and dx read their windows in place, the im2col product's values", arguments: inPlaceForwards)
+    func inPlaceForward(_ input: [Int], _ filters: [Int], _ pad: Int) {
+        var rng = SeededGenerator(seed: UInt64(input.reduce(0, +) * 5 + filters[0] + pad))
+        let x = Tensor<Float>.randomUniform(input, in: -1..<1, using: &rng)
+        let w = Tensor<Float>.randomUniform(filters, in: -1..<1, using: &rng)
+        let b = Tensor<Float>.randomUniform([filters[0]], in: -1..<1, using: &rng)
+        let g = WindowGeometry(input: input, windowHeight: filters[2], windowWidth: filters[3], pad: pad)
+        let (n, f, k, p) = (input[0], filters[0], g.patchSize, g.positions)
+        var layer = Convolution(W: w, b: b, stride: 1, pad: pad)
+        let out = layer.forward(x, isTraining: false)
+        var expected: [Float] = []
+        for i in 0..<n {
+            let image = Tensor<Float>(shape: [1] + input.dropFirst(), scalars: Array(x.scalars[i * g.channels * g.planeSize..<(i + 1) * g.channels * g.planeSize]))
+            let col = im2colTransposed(image, g)
+            var product = [Float](repeating: 0, count: f * p)
+            w.withUnsafeBufferPointer { a in
+                col.withUnsafeBufferPointer { b in
+                    product.withUnsafeMutableBufferPointer { c in
+                        gemm(m: f, n: p, k: k, a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: p, c: c.baseAddress!, ldc: p, threads: 1)
+                    }
+                }
+            }
+            expected += product.indices.map { product[$0] + b[$0 / p] }
+        }
+        if !(1...4).contains(p % Float.Vector.scalarCount) {
+            #expect(out.scalars == expected, "\(g), \(f) filters")
+        }
+        Self.expectClose(out, expected.map(Double.init), "Float out", tolerance: 1e-5)
+        // Double: out and dx against the book's im2col and col2im.
+        let (xd, wd, bd) = (x.converted(to: Double.self), w.converted(to: Double.self), b.converted(to: Double.self))
+        var double = Convolution(W: wd, b: bd, stride: 1, pad: pad)
+        let outd = double.forward(xd, isTraining: true)
+        let bookOut = im2colReference(xd, g).matmul(wd.reshaped([f, k]).transposed())
+        let book = (0..<n * f * p).map { j in
+            let (i, filter, position) = (j / (f * p), j / p % f, j % p)
+            return bookOut[i * p + position, filter] + bd[filter]
+        }
+        Self.expectClose(outd, book, "Double out", tolerance: 1e-12)
+        let dout = Tensor<Double>.randomUniform(outd.shape, in: -1..<1, using: &rng)
+        let dcol = dout.transposed(axes: [0, 2, 3, 1]).reshaped([n * p, f]).matmul(wd.reshaped([f, k]))
+        Self.expectClose(double.backward(dout), col2imReference(dcol, batch: n, g).scalars, "Double dx", tolerance: 1e-12)
+    }
+
     /// (input, pool window, stride, pad): the 2×2 window of both nets (Float rows of 12 and 14 outputs go eight at a
     /// time), overlapping windows (a conv output element can be the maximum of several) and padded ones.
     static let fusedPoolings: [([Int], (Int, Int), Int, Int)] = [

@@ -65,6 +65,26 @@ public func gemm<S: TensorScalar>(
     }
 }
 
+/// C (m, n) = A (m, k) · B (k, n) on one thread, B read in place through the offsets of its rows: B(p, j) at
+/// b[bDepthOffsets[p] + j]. A convolution's colᵀ is such a B without being written: on an image padded and laid
+/// out flat, row (c, fy, fx) at window position j is the value at offset(c, fy, fx) + j (counting positions on
+/// the padded width). Each row is read in whole vectors, so it must be readable up to a vector past column
+/// n − 1. The product's sums are those `gemm` gives with B row-major where its last columns fill a sliver
+/// or more than `EdgeColumns.maxWidth` of one; other last columns are summed in another order.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+public func gemm<S: TensorScalar>(
+    m: Int, n: Int, k: Int, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, bDepthOffsets: UnsafePointer<Int>,
+    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool = false
+) {
+    guard m > 0, n > 0, k > 0 else {
+        if m > 0, n > 0, !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+        return
+    }
+    blockedGEMM(m: m, n: n, k: k, a: a, lda: lda, transposeA: false, b: b, ldb: 0, transposeB: false, c: c, ldc: ldc,
+                accumulate: accumulate, kcMax: Blocking.kc(depth: k, columns: n), bDepthOffsets: bDepthOffsets)
+}
+
 /// One thread's GEMM: the BLIS loop nest over packed blocks, packed as `PackingPlan` says.
 /// `kcMax` comes from the whole product's shape, so a thread's share is summed in the same K blocks.
 @_specialize(where S == Float)
@@ -74,12 +94,13 @@ func blockedGEMM<S: TensorScalar>(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<S>, lda: Int, transposeA: Bool,
     b: UnsafePointer<S>, ldb: Int, transposeB: Bool,
-    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool, kcMax: Int
+    c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool, kcMax: Int, bDepthOffsets: UnsafePointer<Int>? = nil
 ) {
     let mr = Blocking.mr, nr = S.Vector.scalarCount
     let ncMax = min((n + nr - 1) / nr * nr, Blocking.nc)
     let mcMax = min((m + mr - 1) / mr * mr, Blocking.mc)
-    let plan = PackingPlan(n: n, k: k, transposeA: transposeA, transposeB: transposeB, of: S.self)
+    let plan = PackingPlan(n: n, k: k, transposeA: transposeA, transposeB: transposeB, bByDepthOffsets: bDepthOffsets != nil,
+                           of: S.self)
     let (packsA, edge, dotEdge, readsBInPlace) = (plan.packsA, plan.edge, plan.dotEdge, plan.readsBInPlace)
     PackBuffers.with { buffers in
         let size = MemoryLayout<S>.stride
@@ -104,9 +125,10 @@ func blockedGEMM<S: TensorScalar>(
                     packBTransposed(b, ldb: ldb, transposed: transposeB, depths: p0, kc, columns: j0 + ncMain, edge,
                                     into: packedEdge)
                 }
+                let bInPlace = bDepthOffsets == nil ? b + p0 * ldb + j0 : b + j0
                 let panel = Panel(
-                    kc: kc, b: readsBInPlace ? b + p0 * ldb + j0 : UnsafePointer(packedB),
-                    bDepthStride: readsBInPlace ? ldb : nr, bSliverStride: readsBInPlace ? nr : kc * nr, columns: ncMain,
+                    kc: kc, b: readsBInPlace ? bInPlace : UnsafePointer(packedB), bDepthStride: readsBInPlace ? ldb : nr,
+                    bSliverStride: readsBInPlace ? nr : kc * nr, bDepthOffsets: bDepthOffsets.map { $0 + p0 }, columns: ncMain,
                     edge: edgeHere ? (UnsafePointer(packedEdge), edge) : nil, c: c + j0, ldc: ldc, accumulate: add,
                     sink: sink)
                 if packsA {
@@ -136,11 +158,13 @@ struct PackingPlan {
     /// 25 rows): the kernel streams B's rows as it would the packed copy, and the copy (as large as B) is saved.
     let readsBInPlace: Bool
 
-    init<S: TensorScalar>(n: Int, k: Int, transposeA: Bool, transposeB: Bool, of _: S.Type) {
+    /// B given by the offsets of its rows (`gemm(…, bDepthOffsets:)`) is always read in place, a last sliver
+    /// of a few columns included.
+    init<S: TensorScalar>(n: Int, k: Int, transposeA: Bool, transposeB: Bool, bByDepthOffsets: Bool = false, of _: S.Type) {
         packsA = n > Blocking.packAMinColumns
         edge = n % S.Vector.scalarCount
-        dotEdge = !transposeA && edge > 0 && edge <= EdgeColumns.maxWidth
-        readsBInPlace = (!packsA || k <= Blocking.inPlaceBMaxDepth) && !transposeB && (edge == 0 || dotEdge)
+        dotEdge = !transposeA && edge > 0 && edge <= EdgeColumns.maxWidth && !bByDepthOffsets
+        readsBInPlace = bByDepthOffsets || (!packsA || k <= Blocking.inPlaceBMaxDepth) && !transposeB && (edge == 0 || dotEdge)
     }
 }
 
@@ -148,7 +172,10 @@ struct PackingPlan {
 struct Panel<S: TensorScalar> {
     /// B(p, j) of the panel at b[p * bDepthStride + j % NR + (j / NR) * bSliverStride]: packed in (kc, NR)
     /// slivers, or row-major in place.
-    let kc: Int, b: UnsafePointer<S>, bDepthStride: Int, bSliverStride: Int, columns: Int
+    let kc: Int, b: UnsafePointer<S>, bDepthStride: Int, bSliverStride: Int
+    /// Or B(p, j) at b[bDepthOffsets[p] + j % NR + (j / NR) · bSliverStride], B in place.
+    let bDepthOffsets: UnsafePointer<Int>?
+    let columns: Int
     /// The transposed columns for `edgeDotKernel`, when the panel ends with them.
     let edge: (b: UnsafePointer<S>, columns: Int)?
     let c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool
@@ -163,7 +190,7 @@ struct Panel<S: TensorScalar> {
         if let packed {
             var js = 0
             while js < columns {
-                let vectors = tileVectors(at: js, narrowEdge: true)
+                let vectors = tileVectors(at: js, narrowEdge: bDepthOffsets == nil)
                 for iS in stride(from: 0, to: mc, by: mr) {
                     // Only sums onto C read it; a first pass just writes.
                     if accumulate && iS + mr < mc {
@@ -242,12 +269,14 @@ struct Panel<S: TensorScalar> {
               padded: Bool) {
         let nr = S.Vector.scalarCount, width = min(vectors * nr, columns - js)
         let out = c + i * ldc + js, sliver = b + js / nr * bSliverStride
-        if vectors == 1 && rowStride == 1 && width <= EdgeColumns.maxWidth && (padded || rows == Blocking.mr) {
+        if vectors == 1 && rowStride == 1 && width <= EdgeColumns.maxWidth && (padded || rows == Blocking.mr)
+            && bDepthOffsets == nil {
             edgeRowsKernel(SixRows<S>.self, kc: kc, a: a, lda: depthStride, b: sliver, rows: rows, columns: width,
                            c: out, ldc: ldc, accumulate: accumulate)
         } else {
             MicroTile.run(vectors: vectors, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride,
-                          b: sliver, bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: out, ldc: ldc,
+                          b: sliver, bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets,
+                          c: out, ldc: ldc,
                           rows: rows, columns: width, accumulate: accumulate)
         }
     }

@@ -207,6 +207,75 @@ public func col2imTransposed<S: TensorScalar>(_ col: UnsafePointer<S>, batch n: 
     }
 }
 
+// MARK: - colᵀ on the padded width, read in place
+
+/// One image padded and laid out flat, so that a product reads its windows where they are instead of through
+/// im2col (stride 1): C planes of Hp × Wp, then room for a vector read past the last. Counting window positions
+/// on the padded width, p′ = oy·Wp + ox for ox < Wp (those with ox ≥ OW are not windows of the image, and their
+/// results are dropped), row (c, fy, fx) of colᵀ is the image's values from `rowOffsets[(c·FH + fy)·FW + fx]`
+/// = c·Hp·Wp + fy·Wp + fx on: the B of `gemm(…, bDepthOffsets:)`, whose output (rows, OH·Wp) `compact` then
+/// cuts down to (rows, OH·OW). The price is the multiply-adds of the (Wp − OW)·OH positions past OW.
+public struct PaddedImageLayout: Sendable {
+    public let geometry: WindowGeometry
+    /// Hp·Wp, one padded plane.
+    public let planeCount: Int
+    /// Values of a padded image: C planes and a vector and a window's width of slack.
+    public let count: Int
+    /// Where each row (c, fy, fx) of colᵀ starts.
+    public let rowOffsets: [Int]
+
+    public init<S: TensorScalar>(_ g: WindowGeometry, of _: S.Type) {
+        precondition(g.stride == 1, "padded image layout: stride \(g.stride), only stride 1 reads its windows in place")
+        geometry = g
+        planeCount = g.paddedHeight * g.paddedWidth
+        count = g.channels * planeCount + g.windowWidth + S.Vector.scalarCount
+        var offsets: [Int] = []
+        offsets.reserveCapacity(g.patchSize)
+        for c in 0..<g.channels {
+            for fy in 0..<g.windowHeight {
+                for fx in 0..<g.windowWidth { offsets.append(c * planeCount + fy * g.paddedWidth + fx) }
+            }
+        }
+        rowOffsets = offsets
+    }
+
+    /// OH·Wp, the window positions on the padded width: the columns of the product.
+    public var paddedPositions: Int { geometry.outputHeight * geometry.paddedWidth }
+
+    /// Copies image x (C, H, W) into the middle of its padded planes at `image`, whose border (and slack) must
+    /// be zero: it is never written, so a buffer zeroed once serves image after image.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func copyPixels<S: TensorScalar>(_ x: UnsafePointer<S>, into image: UnsafeMutablePointer<S>) {
+        let g = geometry
+        for c in 0..<g.channels {
+            for y in 0..<g.height {
+                copyRun(x + (c * g.height + y) * g.width, into: image + c * planeCount + (y + g.pad) * g.paddedWidth + g.pad,
+                        count: g.width)
+            }
+        }
+    }
+
+    /// out (rows, OH·OW) = the first OW of every Wp values of `wide` (rows, OH·Wp), plus `bias[row]` if given.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func compact<S: TensorScalar>(_ wide: UnsafePointer<S>, rows: Int, bias: UnsafePointer<S>?,
+                                         into out: UnsafeMutablePointer<S>) {
+        let (height, width, paddedWidth) = (geometry.outputHeight, geometry.outputWidth, geometry.paddedWidth)
+        for row in 0..<rows {
+            for oy in 0..<height {
+                let from = wide + (row * height + oy) * paddedWidth, to = out + (row * height + oy) * width
+                if let bias {
+                    let shift = bias[row]
+                    for ox in 0..<width { to[ox] = from[ox] + shift }
+                } else {
+                    copyRun(from, into: to, count: width)
+                }
+            }
+        }
+    }
+}
+
 // MARK: - Shifted planes: colᵀ on the padded width, read in place
 
 /// How many values `shiftedPlanes` writes into: FW·C planes of (H + 2·pad) × (W + 2·pad).

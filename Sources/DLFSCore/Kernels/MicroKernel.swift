@@ -14,17 +14,18 @@
 ///
 /// - a: A(0, 0) of the tile; element (r, p) is at a[r * rowStride + p * depthStride].
 /// - b: B(0, 0) of the tile's first sliver, B(p, j) at b[p * bDepthStride + j], the next sliver `bSliverStride`
-///   further: packed (NR and kc·NR), or B row-major in place (ldb and NR); c: tile origin in C with leading
-///   dimension ldc.
+///   further: packed (NR and kc·NR), or B row-major in place (ldb and NR); or, with `bDepthOffsets`, B(p, j) at
+///   b[bDepthOffsets[p] + j] (the windows of a padded image, each depth a tap of the window, read in place);
+///   c: tile origin in C with leading dimension ldc.
 /// - rows, columns: how much of the tile is inside C. Rows past `rows` read row `rows - 1` again (never
 ///   past the end of A) and are dropped; edges write through a scratch tile. A tile of `Height` rows does the
 ///   multiply-adds of those rows only, so that C's last rows (four of sixteen) cost four rows' work, not six.
 ///   A tile of one sliver and twelve rows (A in place only: packed A comes in slivers of six) keeps rows 6 to
 ///   11 where a wider tile keeps its second sliver: twelve sums, where six alone wait on each other.
 @inline(__always)
-func microKernel<S: TensorScalar, Width: TileWidth, Height: TileHeight>(
+func microKernel<S: TensorScalar, Width: TileWidth, Height: TileHeight, Walk: DepthWalk>(
     _: Width.Type, _: Height.Type, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
-    bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
+    bSliverStride: Int, walk: Walk, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
 ) {
     typealias V = S.Vector
     let (vectors, height) = (Width.slivers, Height.rows)
@@ -37,14 +38,15 @@ func microKernel<S: TensorScalar, Width: TileWidth, Height: TileHeight>(
     let a3 = a + min(3, last) * rowStride, a4 = a + min(4, last) * rowStride, a5 = a + min(5, last) * rowStride
     let a6 = a + min(6, last) * rowStride, a7 = a + min(7, last) * rowStride, a8 = a + min(8, last) * rowStride
     let a9 = a + min(9, last) * rowStride, a10 = a + min(10, last) * rowStride, a11 = a + min(11, last) * rowStride
-    let size = MemoryLayout<S>.stride, stride = bDepthStride * size
+    let size = MemoryLayout<S>.stride
     let b0 = UnsafeRawPointer(b), b1 = b0 + bSliverStride * size, b2 = b1 + bSliverStride * size
     // Offsets advance by wrapping adds (they cannot overflow: each stays inside A or B) and B's offset is the
-    // loop's counter, so the loop carries no overflow checks and one register less; with A's strides constant
-    // (`MicroTile.run`) its six rows are addressed from one register.
-    var offset = 0, bOffset = 0
-    let bEnd = kc &* stride
-    while bOffset != bEnd {
+    // loop's counter (`StridedDepths`), so the loop carries no overflow checks and one register less; with A's
+    // strides constant (`MicroTile.run`) its six rows are addressed from one register.
+    var offset = 0, step = walk.start
+    let end = walk.end(kc, of: S.self)
+    while step != end {
+        let bOffset = walk.byteOffset(step, of: S.self)
         let u = b0.loadUnaligned(fromByteOffset: bOffset, as: V.self)
         let v = vectors > 1 ? b1.loadUnaligned(fromByteOffset: bOffset, as: V.self) : V()
         let w = vectors > 2 ? b2.loadUnaligned(fromByteOffset: bOffset, as: V.self) : V()
@@ -64,7 +66,7 @@ func microKernel<S: TensorScalar, Width: TileWidth, Height: TileHeight>(
             lower(a9[offset], &c31); lower(a10[offset], &c41); lower(a11[offset], &c51)
         }
         offset &+= depthStride
-        bOffset &+= stride
+        step = walk.next(step, of: S.self)
     }
     let nr = V.scalarCount
     @inline(__always) func write(_ tile: (V, V, V, V, V, V), _ j: Int, below: Int = 0) {
@@ -120,66 +122,84 @@ enum MicroTile {
     @_specialize(where S == Double)
     static func run<S: TensorScalar>(
         vectors: Int, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
-        bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
+        bDepthStride: Int, bSliverStride: Int, bDepthOffsets: UnsafePointer<Int>? = nil, c: UnsafeMutablePointer<S>, ldc: Int,
+        rows: Int, columns: Int, accumulate: Bool
     ) {
         if rowStride == 1 && depthStride == Blocking.mr {
             run(vectors: vectors, kc: kc, a: a, strides: (1, Blocking.mr), b: b, bDepthStride: bDepthStride,
-                bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+                bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         } else if depthStride == 1 {
             run(vectors: vectors, kc: kc, a: a, strides: (rowStride, 1), b: b, bDepthStride: bDepthStride,
-                bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+                bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         } else {
             run(vectors: vectors, kc: kc, a: a, strides: (rowStride, depthStride), b: b, bDepthStride: bDepthStride,
-                bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+                bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         }
     }
 
     @inline(__always)
     private static func run<S: TensorScalar>(
         vectors: Int, kc: Int, a: UnsafePointer<S>, strides: (row: Int, depth: Int), b: UnsafePointer<S>,
-        bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
+        bDepthStride: Int, bSliverStride: Int, bDepthOffsets: UnsafePointer<Int>? = nil, c: UnsafeMutablePointer<S>, ldc: Int,
+        rows: Int, columns: Int, accumulate: Bool
     ) {
         let (rowStride, depthStride) = strides
         switch vectors {
         case 3 where maxVectors >= 3:
             run(ThreeSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns,
+                bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns,
                 accumulate: accumulate)
         case 2 where maxVectors >= 2:
             run(TwoSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns,
+                bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns,
                 accumulate: accumulate)
         default:
             precondition(vectors == 1, "micro-tile of \(vectors) slivers (at most \(maxVectors))")
             run(OneSliver.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c, ldc: ldc, rows: rows, columns: columns,
+                bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns,
                 accumulate: accumulate)
+        }
+    }
+
+    /// The kernel of `Width` for B's depths as they are laid out.
+    @inline(__always)
+    private static func run<S: TensorScalar, Width: TileWidth>(
+        _ width: Width.Type, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
+        bDepthStride: Int, bSliverStride: Int, bDepthOffsets: UnsafePointer<Int>? = nil, c: UnsafeMutablePointer<S>, ldc: Int,
+        rows: Int, columns: Int, accumulate: Bool
+    ) {
+        if let bDepthOffsets {
+            run(width, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, bSliverStride: bSliverStride,
+                walk: TabledDepths(offsets: bDepthOffsets), c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+        } else {
+            run(width, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b, bSliverStride: bSliverStride,
+                walk: StridedDepths(stride: bDepthStride), c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         }
     }
 
     /// The kernel of `Width` for `rows` live rows, in the shortest tile that holds them.
     @inline(__always)
-    private static func run<S: TensorScalar, Width: TileWidth>(
+    private static func run<S: TensorScalar, Width: TileWidth, Walk: DepthWalk>(
         _ width: Width.Type, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
-        bDepthStride: Int, bSliverStride: Int, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
+        bSliverStride: Int, walk: Walk, c: UnsafeMutablePointer<S>, ldc: Int, rows: Int, columns: Int, accumulate: Bool
     ) {
         switch rows {
         case 7...:
             precondition(Width.slivers == 1 && rows <= oneSliverRows, "micro-tile of \(rows) rows, \(Width.slivers) slivers")
             microKernel(width, TwelveRowsHigh.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                        bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
+                        bSliverStride: bSliverStride, walk: walk, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         case 5, 6:
             microKernel(width, SixRowsHigh.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                        bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
+                        bSliverStride: bSliverStride, walk: walk, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         case 3, 4:
             microKernel(width, FourRowsHigh.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                        bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
+                        bSliverStride: bSliverStride, walk: walk, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         default:
             microKernel(width, TwoRowsHigh.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                        bDepthStride: bDepthStride, bSliverStride: bSliverStride, c: c,
+                        bSliverStride: bSliverStride, walk: walk, c: c,
                         ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
         }
     }
@@ -200,6 +220,34 @@ enum TwoRowsHigh: TileHeight { static var rows: Int { 2 } }
 enum FourRowsHigh: TileHeight { static var rows: Int { 4 } }
 enum SixRowsHigh: TileHeight { static var rows: Int { 6 } }
 enum TwelveRowsHigh: TileHeight { static var rows: Int { 12 } }
+
+/// How the micro-kernel steps through B's depths, as a type so that each way compiles to its own loop.
+protocol DepthWalk {
+    /// The loop's counter at the first depth, and past the last of kc.
+    var start: Int { get }
+    func end<S>(_ kc: Int, of: S.Type) -> Int
+    /// The counter's next value, and the byte offset of its depth's row of B.
+    func next<S>(_ step: Int, of: S.Type) -> Int
+    func byteOffset<S>(_ step: Int, of: S.Type) -> Int
+}
+
+/// B's depths a constant stride apart (packed, or row-major in place): the counter is the byte offset itself.
+struct StridedDepths: DepthWalk {
+    let stride: Int
+    var start: Int { 0 }
+    @inline(__always) func end<S>(_ kc: Int, of _: S.Type) -> Int { kc &* stride &* MemoryLayout<S>.stride }
+    @inline(__always) func next<S>(_ step: Int, of _: S.Type) -> Int { step &+ stride &* MemoryLayout<S>.stride }
+    @inline(__always) func byteOffset<S>(_ step: Int, of _: S.Type) -> Int { step }
+}
+
+/// B's depths where a table puts them (in elements): the counter is the depth.
+struct TabledDepths: DepthWalk {
+    let offsets: UnsafePointer<Int>
+    var start: Int { 0 }
+    @inline(__always) func end<S>(_ kc: Int, of _: S.Type) -> Int { kc }
+    @inline(__always) func next<S>(_ step: Int, of _: S.Type) -> Int { step &+ 1 }
+    @inline(__always) func byteOffset<S>(_ step: Int, of _: S.Type) -> Int { offsets[step] &* MemoryLayout<S>.stride }
+}
 
 @inline(__always)
 private func store<V: SIMD>(_ v: V, _ c: UnsafeMutablePointer<V.Scalar>, _ accumulate: Bool)
