@@ -73,7 +73,7 @@ public func gemm<S: TensorScalar>(
 /// or more than `EdgeColumns.maxWidth` of one; other last columns are summed in another order.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-public func gemm<S: TensorScalar>(
+package func gemm<S: TensorScalar>(
     m: Int, n: Int, k: Int, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, bDepthOffsets: UnsafePointer<Int>,
     c: UnsafeMutablePointer<S>, ldc: Int, accumulate: Bool = false
 ) {

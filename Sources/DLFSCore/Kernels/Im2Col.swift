@@ -215,16 +215,16 @@ public func col2imTransposed<S: TensorScalar>(_ col: UnsafePointer<S>, batch n: 
 /// results are dropped), row (c, fy, fx) of colᵀ is the image's values from `rowOffsets[(c·FH + fy)·FW + fx]`
 /// = c·Hp·Wp + fy·Wp + fx on: the B of `gemm(…, bDepthOffsets:)`, whose output (rows, OH·Wp) `compact` then
 /// cuts down to (rows, OH·OW). The price is the multiply-adds of the (Wp − OW)·OH positions past OW.
-public struct PaddedImageLayout: Sendable {
-    public let geometry: WindowGeometry
+package struct PaddedImageLayout: Sendable {
+    package let geometry: WindowGeometry
     /// Hp·Wp, one padded plane.
-    public let planeCount: Int
+    package let planeCount: Int
     /// Values of a padded image: C planes and a vector and a window's width of slack.
-    public let count: Int
+    package let count: Int
     /// Where each row (c, fy, fx) of colᵀ starts.
-    public let rowOffsets: [Int]
+    package let rowOffsets: [Int]
 
-    public init<S: TensorScalar>(_ g: WindowGeometry, of _: S.Type) {
+    package init<S: TensorScalar>(_ g: WindowGeometry, of _: S.Type) {
         precondition(g.stride == 1, "padded image layout: stride \(g.stride), only stride 1 reads its windows in place")
         geometry = g
         planeCount = g.paddedHeight * g.paddedWidth
@@ -240,13 +240,13 @@ public struct PaddedImageLayout: Sendable {
     }
 
     /// OH·Wp, the window positions on the padded width: the columns of the product.
-    public var paddedPositions: Int { geometry.outputHeight * geometry.paddedWidth }
+    package var paddedPositions: Int { geometry.outputHeight * geometry.paddedWidth }
 
     /// Copies image x (C, H, W) into the middle of its padded planes at `image`, whose border (and slack) must
     /// be zero: it is never written, so a buffer zeroed once serves image after image.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func copyPixels<S: TensorScalar>(_ x: UnsafePointer<S>, into image: UnsafeMutablePointer<S>) {
+    package func copyPixels<S: TensorScalar>(_ x: UnsafePointer<S>, into image: UnsafeMutablePointer<S>) {
         let g = geometry
         for c in 0..<g.channels {
             for y in 0..<g.height {
@@ -259,7 +259,7 @@ public struct PaddedImageLayout: Sendable {
     /// out (rows, OH·OW) = the first OW of every Wp values of `wide` (rows, OH·Wp), plus `bias[row]` if given.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func compact<S: TensorScalar>(_ wide: UnsafePointer<S>, rows: Int, bias: UnsafePointer<S>?,
+    package func compact<S: TensorScalar>(_ wide: UnsafePointer<S>, rows: Int, bias: UnsafePointer<S>?,
                                          into out: UnsafeMutablePointer<S>) {
         let (height, width, paddedWidth) = (geometry.outputHeight, geometry.outputWidth, geometry.paddedWidth)
         for row in 0..<rows {
@@ -279,7 +279,7 @@ public struct PaddedImageLayout: Sendable {
 // MARK: - Shifted planes: colᵀ on the padded width, read in place
 
 /// How many values `shiftedPlanes` writes into: FW·C planes of (H + 2·pad) × (W + 2·pad).
-public func shiftedPlaneCount(_ g: WindowGeometry) -> Int {
+package func shiftedPlaneCount(_ g: WindowGeometry) -> Int {
     g.windowWidth * g.channels * g.paddedHeight * g.paddedWidth
 }
 
@@ -292,7 +292,7 @@ public func shiftedPlaneCount(_ g: WindowGeometry) -> Int {
 /// must be zero, and a buffer zeroed once serves image after image of one geometry.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-public func shiftedPlanes<S: TensorScalar>(_ x: UnsafePointer<S>, _ g: WindowGeometry, into planes: UnsafeMutablePointer<S>) {
+package func shiftedPlanes<S: TensorScalar>(_ x: UnsafePointer<S>, _ g: WindowGeometry, into planes: UnsafeMutablePointer<S>) {
     precondition(g.stride == 1, "shifted planes: stride \(g.stride), only stride 1 reads its windows in place")
     let (width, canvasWidth, planeCount) = (g.width, g.paddedWidth, g.paddedHeight * g.paddedWidth)
     for c in 0..<g.channels {
@@ -316,7 +316,7 @@ public func shiftedPlanes<S: TensorScalar>(_ x: UnsafePointer<S>, _ g: WindowGeo
 /// one before it), else one value at a time.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-public func transposeOntoPaddedWidth<S: TensorScalar>(_ dout: UnsafePointer<S>, rows: Int, _ g: WindowGeometry,
+package func transposeOntoPaddedWidth<S: TensorScalar>(_ dout: UnsafePointer<S>, rows: Int, _ g: WindowGeometry,
                                                       into doutT: UnsafeMutablePointer<S>) {
     let (width, canvasWidth, positions, nr) = (g.outputWidth, g.paddedWidth, g.positions, S.Vector.scalarCount)
     guard rows % nr == 0 && width >= nr else {
