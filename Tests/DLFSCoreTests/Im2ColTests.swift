@@ -61,9 +61,12 @@ struct Im2ColTests {
         }
     }
 
-    /// (C, H, W, FH, FW, pad): windows narrower, as wide as and wider than the pad.
+    /// (C, H, W, FH, FW, pad) of images whose windows are read in place: windows narrower, as wide as and wider
+    /// than the pad.
+    static let inPlaceWindows = [(2, 5, 7, 3, 3, 1), (3, 4, 9, 2, 4, 0), (1, 6, 5, 5, 5, 2), (2, 7, 20, 3, 3, 1)]
+
     @Test("A padded image laid out flat holds colᵀ on the padded width at its row offsets; compact cuts the product back",
-          arguments: [(2, 5, 7, 3, 3, 1), (3, 4, 9, 2, 4, 0), (1, 6, 5, 5, 5, 2), (2, 7, 20, 3, 3, 1)])
+          arguments: inPlaceWindows)
     func paddedImageLayout(_ sizes: (Int, Int, Int, Int, Int, Int)) {
         let (c, h, w, fh, fw, pad) = sizes
         let g = WindowGeometry(channels: c, height: h, width: w, windowHeight: fh, windowWidth: fw, pad: pad)
@@ -99,9 +102,8 @@ struct Im2ColTests {
         }
     }
 
-
     @Test("Shifted planes hold colᵀ on the padded width: row (c, fy, fx) is plane (fx, c) from fy·Wp on",
-          arguments: [(2, 5, 7, 3, 3, 1), (3, 4, 9, 2, 4, 0), (1, 6, 5, 5, 5, 2), (2, 7, 20, 3, 3, 1)])
+          arguments: inPlaceWindows)
     func shiftedPlanes(_ sizes: (Int, Int, Int, Int, Int, Int)) {
         let (c, h, w, fh, fw, pad) = sizes
         let g = WindowGeometry(channels: c, height: h, width: w, windowHeight: fh, windowWidth: fw, pad: pad)
