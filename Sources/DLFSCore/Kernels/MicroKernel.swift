@@ -13,10 +13,10 @@
 /// multiply-adds whatever the tile's width and whether A is packed, so neither changes a bit of the result.
 ///
 /// - a: A(0, 0) of the tile; element (r, p) is at a[r * rowStride + p * depthStride].
-/// - b: B(0, 0) of the tile's first sliver, B(p, j) at b[p * bDepthStride + j], the next sliver `bSliverStride`
-///   further: packed (NR and kc·NR), or B row-major in place (ldb and NR); or, with `bDepthOffsets`, B(p, j) at
-///   b[bDepthOffsets[p] + j] (the windows of a padded image, each depth a tap of the window, read in place);
-///   c: tile origin in C with leading dimension ldc.
+/// - b, walk: B(0, 0) of the tile's first sliver; B(p, j) at byte `walk.byteOffset` of depth p, plus j values,
+///   the next sliver `bSliverStride` values further: packed (depths NR apart, slivers kc·NR), B row-major in place
+///   (ldb and NR), or each depth where a table puts it (the windows of a padded image, read in place); c: tile
+///   origin in C with leading dimension ldc.
 /// - rows, columns: how much of the tile is inside C. Rows past `rows` read row `rows - 1` again (never
 ///   past the end of A) and are dropped; edges write through a scratch tile. A tile of `Height` rows does the
 ///   multiply-adds of those rows only, so that C's last rows (four of sixteen) cost four rows' work, not six.
@@ -127,37 +127,40 @@ enum MicroTile {
     ) {
         if rowStride == 1 && depthStride == Blocking.mr {
             run(vectors: vectors, kc: kc, a: a, strides: (1, Blocking.mr), b: b, bDepthStride: bDepthStride,
-                bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+                bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns,
+                accumulate: accumulate)
         } else if depthStride == 1 {
             run(vectors: vectors, kc: kc, a: a, strides: (rowStride, 1), b: b, bDepthStride: bDepthStride,
-                bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+                bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns,
+                accumulate: accumulate)
         } else {
             run(vectors: vectors, kc: kc, a: a, strides: (rowStride, depthStride), b: b, bDepthStride: bDepthStride,
-                bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns, accumulate: accumulate)
+                bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns,
+                accumulate: accumulate)
         }
     }
 
     @inline(__always)
     private static func run<S: TensorScalar>(
         vectors: Int, kc: Int, a: UnsafePointer<S>, strides: (row: Int, depth: Int), b: UnsafePointer<S>,
-        bDepthStride: Int, bSliverStride: Int, bDepthOffsets: UnsafePointer<Int>? = nil, c: UnsafeMutablePointer<S>, ldc: Int,
+        bDepthStride: Int, bSliverStride: Int, bDepthOffsets: UnsafePointer<Int>?, c: UnsafeMutablePointer<S>, ldc: Int,
         rows: Int, columns: Int, accumulate: Bool
     ) {
         let (rowStride, depthStride) = strides
         switch vectors {
         case 3 where maxVectors >= 3:
             run(ThreeSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns,
-                accumulate: accumulate)
+                bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc,
+                rows: rows, columns: columns, accumulate: accumulate)
         case 2 where maxVectors >= 2:
             run(TwoSlivers.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns,
-                accumulate: accumulate)
+                bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc,
+                rows: rows, columns: columns, accumulate: accumulate)
         default:
             precondition(vectors == 1, "micro-tile of \(vectors) slivers (at most \(maxVectors))")
             run(OneSliver.self, kc: kc, a: a, rowStride: rowStride, depthStride: depthStride, b: b,
-                bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc, rows: rows, columns: columns,
-                accumulate: accumulate)
+                bDepthStride: bDepthStride, bSliverStride: bSliverStride, bDepthOffsets: bDepthOffsets, c: c, ldc: ldc,
+                rows: rows, columns: columns, accumulate: accumulate)
         }
     }
 
@@ -165,7 +168,7 @@ enum MicroTile {
     @inline(__always)
     private static func run<S: TensorScalar, Width: TileWidth>(
         _ width: Width.Type, kc: Int, a: UnsafePointer<S>, rowStride: Int, depthStride: Int, b: UnsafePointer<S>,
-        bDepthStride: Int, bSliverStride: Int, bDepthOffsets: UnsafePointer<Int>? = nil, c: UnsafeMutablePointer<S>, ldc: Int,
+        bDepthStride: Int, bSliverStride: Int, bDepthOffsets: UnsafePointer<Int>?, c: UnsafeMutablePointer<S>, ldc: Int,
         rows: Int, columns: Int, accumulate: Bool
     ) {
         if let bDepthOffsets {
