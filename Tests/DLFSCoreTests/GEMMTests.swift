@@ -205,8 +205,8 @@ struct GEMMTests {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     expected.withUnsafeMutableBufferPointer { pc in
-                        gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!,
-                             ldc: n, accumulate: accumulate, threads: 1)
+                        Self.ownKernel(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, transposeA: false, b: pb.baseAddress!,
+                                       ldb: n, transposeB: false, c: pc.baseAddress!, ldc: n, accumulate: accumulate)
                     }
                 }
                 flat.withUnsafeBufferPointer { pb in
