@@ -15,8 +15,8 @@ struct BenchGEMM: ParsableCommand {
     var double = false
 
     @Option(parsing: .unconditional, help: """
-        Multiply-adds of the kernels' width a core starts per cycle, for the peak figure (2 on Zen 5 and \
-        Skylake-SP; 1 on Zen 4 with AVX-512, whose 512-bit multiply-add takes both 256-bit pipes; 1 to 16).
+        Multiply-adds of the kernels' width a core starts per cycle, for the peak figure (2 on Zen 5; 1 on \
+        Zen 4 with AVX-512, whose 512-bit multiply-add takes both 256-bit pipes; 1 to 16).
         """)
     var fmaPipes = 2
 
